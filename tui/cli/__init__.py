@@ -1,0 +1,126 @@
+"""The `crm` command: a thin face over tui.core, one subcommand per action.
+
+Exit codes: 0 success, 1 failure or invalid data, 2 usage error.
+Each command module registers its subcommands with `register(subparsers)`; add new modules to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import sys
+from functools import cached_property
+
+import tui
+from tui.core.errors import CrmError, InvalidRecord, StaleWrite
+
+COMMANDS = ("tui.cli.setup", "tui.cli.records")
+
+EPILOG = """\
+Run `crm` with no command to open the terminal UI on the workspace (found from the current folder
+upwards, or --workspace PATH, or $CRM_WORKSPACE). New here? `crm demo` opens a throwaway sample.
+Set CRM_TODAY=YYYY-MM-DD to run any command as of another day (scripts, tests).
+"""
+
+
+class Context:
+    """What a command needs, made on first use: the workspace, today's date, the write side."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+
+    @cached_property
+    def ws(self):
+        from tui.core.workspace import Workspace
+
+        return Workspace.find(self.args.workspace)
+
+    def today(self) -> dt.date:
+        given = os.environ.get("CRM_TODAY")
+        if given:
+            try:
+                return dt.date.fromisoformat(given)
+            except ValueError:
+                raise CrmError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
+        return dt.date.today()
+
+    @cached_property
+    def changes(self):
+        from tui.core.changes import Changes
+
+        return Changes(self.ws, self.today)
+
+    def catalog(self):
+        from tui.core.store import load_catalog
+
+        return load_catalog(self.ws, progress=progress_printer())
+
+    def find_id(self, query: str) -> str:
+        from tui.core.changes import find_id
+
+        return find_id(self.ws, query)
+
+
+def progress_printer():
+    """A progress line on stderr for long loads, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 200:
+            return
+        end = "\n" if done >= total else ""
+        print(f"\rReading {total} changed records… {done * 100 // total:3d}%", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm",
+        description="Customers as YAML files in git, graded and followed up in a terminal UI.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"crm {tui.__version__}")
+    parser.add_argument("-w", "--workspace", metavar="PATH", help="the workspace folder (default: found from here upwards)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(args)
+    try:
+        if args.command is None:
+            return open_ui(ctx, parser)
+        return args.func(args, ctx) or 0
+    except InvalidRecord as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("crm: nothing was written: the change would leave the record invalid", file=sys.stderr)
+        return 1
+    except StaleWrite as exc:
+        print(f"crm: {exc}", file=sys.stderr)
+        return 1
+    except CrmError as exc:
+        print(f"crm: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def open_ui(ctx: Context, parser: argparse.ArgumentParser) -> int:
+    try:
+        from tui.ui.app import run_app
+    except ImportError:
+        parser.print_help()
+        return 0
+    return run_app(ctx.ws, today=ctx.today)

@@ -1,0 +1,413 @@
+"""Record commands: new, list, show, set, grade, log, due, validate, edit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
+from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
+from tui.core.schema import to_json
+
+LIST_JSON_FIELDS = (
+    "id", "name", "name_local", "country", "region", "city", "industry", "grade", "stage", "owner", "credit",
+    "tags", "last_contact", "next_followup", "next_action", "order_total", "order_count", "value_tier",
+    "frequency", "valid", "problems",
+)
+
+
+def date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("new", help="add a customer; prints the new id last",
+                       description="Add a customer as records/<id>.yaml (one commit). The id is made from the name "
+                       "plus a random suffix and never changes.")
+    p.add_argument("name")
+    p.add_argument("--country", required=True, metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. DE, NO, US")
+    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades)")
+    p.add_argument("--stage", metavar="S", default="lead", help="funnel stage (default: lead)")
+    p.add_argument("--owner", metavar="EMAIL", help="owner; leave out to put the customer in the public pool")
+    p.add_argument("--city")
+    p.add_argument("--industry")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("list", help="list customers, filtered and sorted",
+                       description="List customers. Filters combine; values may be comma-separated (--grade A,B).")
+    add_filters(p)
+    p.add_argument("--sort", default="name", choices=SORT_FIELDS, help="sort field (default: name)")
+    p.add_argument("--reverse", action="store_true", help="reverse the sort")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array (fields in the README)")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="show one customer with its derived values")
+    p.add_argument("id", help="the id, or a unique start of it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("set", help="set (or --unset) one field; one commit",
+                       description="Set a field, e.g. `crm set ID city Hamburg`, `crm set ID tags 'distributor, oem'`, "
+                       "`crm set ID contacts.0.email x@y.example`. The value is read as the schema's type says "
+                       "(lists comma-separated, dates YYYY-MM-DD). Only the field's line changes.")
+    p.add_argument("id")
+    p.add_argument("field", help="a field name, or a dotted path like contacts.0.phone")
+    p.add_argument("value", nargs="?")
+    p.add_argument("--unset", action="store_true", help="remove the field")
+    p.set_defaults(func=cmd_set)
+
+    p = sub.add_parser("grade", help="re-grade a customer (A..E); one commit")
+    p.add_argument("id")
+    p.add_argument("grade", metavar="G")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("log", help="log a touch (email, call, meeting...); one commit",
+                       description="Append a touch to the customer's log, dated today, by you (your git email).")
+    p.add_argument("id")
+    p.add_argument("--via", required=True, metavar="KIND", help="email, call, meeting, quote, sample, order, after-sales, ...")
+    p.add_argument("--note", required=True, metavar="TEXT")
+    p.add_argument("--next", metavar="TEXT", help="the next action")
+    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD)")
+    p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
+    p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days")
+    p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
+    p.add_argument("--owner", metavar="EMAIL")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="how far ahead to look (default: 7)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_due)
+
+    p = sub.add_parser("validate", help="check records against schema.yaml; file:line:col for each problem",
+                       description="Check every record (or the given files) and schema.yaml. Prints file:line:col: "
+                       "message for each problem and exits 1 if there is any: use it as a git pre-commit hook or in CI.")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("edit", help="edit a customer's file in $EDITOR; validated, then one commit",
+                       description="Open the record in $VISUAL/$EDITOR. An invalid result is shown with its errors and "
+                       "reopened with your text kept; a valid one is committed.")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_edit)
+
+
+def add_filters(p) -> None:
+    p.add_argument("--grade", metavar="G", default="")
+    p.add_argument("--stage", metavar="S", default="")
+    p.add_argument("--country", metavar="CC", default="")
+    p.add_argument("--region", default="")
+    p.add_argument("--industry", default="")
+    p.add_argument("--tag", default="")
+    p.add_argument("--search", metavar="TEXT", default="", help="words in names, contacts, emails, phones, tags, notes")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--owner", metavar="EMAIL", default="")
+    who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
+    who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
+    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
+    p.add_argument("--invalid", action="store_true", help="only records with problems")
+
+
+def _me(ctx) -> str:
+    from tui.core.gitrepo import Git
+
+    return Git(ctx.ws.root).identity()[1]
+
+
+def _print_change(change) -> None:
+    print(change.message)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_new(args, ctx) -> int:
+    rules = ctx.ws.rules
+    country = args.country.upper()
+    if args.grade and args.grade.upper() not in rules.grades:
+        raise UsageError(f"--grade must be one of {', '.join(rules.grades)}")
+    stages = rules.stages + rules.exits
+    if stages and args.stage not in stages:
+        raise UsageError(f"--stage must be one of {', '.join(stages)}")
+    fields = {"name": args.name, "country": country, "city": args.city, "industry": args.industry,
+              "owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
+    change = ctx.changes.create(fields)
+    print(f"{change.message}")
+    print(change.id)
+    return 0
+
+
+def _filter(args, ctx) -> Filter:
+    return Filter(
+        text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
+        industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
+        due=args.due, invalid=args.invalid,
+    )
+
+
+def summary_json(s: Summary, today: dt.date, base: str) -> dict:
+    row = {k: getattr(s, k) for k in LIST_JSON_FIELDS if hasattr(s, k)}
+    row["owner"] = s.owner or None
+    row["tags"] = list(s.tags)
+    row["problems"] = list(s.problems)
+    row["valid"] = s.valid
+    row["currency"] = base
+    row["followup"] = followup_state(s.next_followup, today)
+    for key in ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit"):
+        row[key] = row[key] or None
+    return row
+
+
+def cmd_list(args, ctx) -> int:
+    today = ctx.today()
+    catalog = ctx.catalog()
+    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse)
+    base = ctx.ws.rules.base_currency
+    if args.json:
+        json.dump([summary_json(s, today, base) for s in rows], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.csv:
+        writer = csv.writer(sys.stdout)
+        fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
+        writer.writerow(fields)
+        for s in rows:
+            writer.writerow([";".join(getattr(s, f)) if f == "tags" else getattr(s, f) for f in fields])
+    else:
+        print_table(rows, today, base)
+        print(f"{len(rows)} of {len(catalog)} customers", file=sys.stderr)
+    return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
+    print(f"{'ID':<30} {'NAME':<28} CC G {'STAGE':<11} {'OWNER':<22} {'LAST':<10} {'NEXT':<10}  {'TOTAL ' + base:>12}")
+    for s in rows:
+        state = followup_state(s.next_followup, today)
+        mark = {"overdue": "!", "today": "*"}.get(state or "", " ")
+        if s.problems:
+            mark = "x"
+        print(
+            f"{_cut(s.id, 30):<30} {_cut(s.name, 28):<28} {s.country or '--':<2} {s.grade or '-'} {_cut(s.stage, 11):<11} "
+            f"{_cut(s.owner or '(pool)', 22):<22} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
+            f"{s.order_total:>12,.0f}"
+        )
+
+
+def cmd_show(args, ctx) -> int:
+    rid = ctx.find_id(args.id)
+    record = ctx.changes.read(rid)
+    today = ctx.today()
+    rules = ctx.ws.rules
+    data = record.data or {}
+    f = facts(data, rules) if record.data is not None else None
+    derived = None
+    if f is not None:
+        derived = {
+            "last_contact": f.last_contact, "next_followup": f.next_followup, "next_action": f.next_action,
+            "followup": followup_state(f.next_followup, today), "order_total": f.order_total,
+            "currency": rules.base_currency, "order_count": f.order_count, "value_tier": f.value_tier,
+            "frequency": f.frequency, "years_of_cooperation": years_of_cooperation(f.first_order, today),
+            "region": rules.region(data.get("country")),
+        }
+    if args.json:
+        out = {"id": rid, "path": record.relpath, "record": to_json(record.data), "derived": to_json(derived),
+               "problems": [str(p) for p in record.problems]}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 1 if record.problems else 0
+    print(f"{data.get('name', rid)}" + (f"  {data['name_local']}" if data.get("name_local") else "") + f"  [{rid}]")
+    if derived:
+        owner = data.get("owner") or "(public pool)"
+        print(f"{data.get('country', '?')} ({derived['region']}) · grade {data.get('grade', '-')} · "
+              f"stage {data.get('stage', '-')} · owner {owner}")
+        state = f" ({derived['followup']})" if derived["followup"] else ""
+        print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
+              f"{derived['next_followup'] or '-'}{state}" + (f" · next: {f.next_action}" if f.next_action else ""))
+        print(f"{f.order_count} orders · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
+              f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
+    for problem in record.problems:
+        print(f"problem: {problem}")
+    print(f"--- {record.relpath}")
+    sys.stdout.write(record.text or "")
+    return 1 if record.problems else 0
+
+
+def parse_value(ctx, path: tuple, raw: str):
+    """Read a command-line string as the schema says the field is typed."""
+    prop: dict = {"properties": ctx.ws.schema.properties}
+    for step in path:
+        prop = prop.get("items", {}) if isinstance(step, int) else prop.get("properties", {}).get(step, {})
+    kind = prop.get("type")
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw) if "." in raw else int(raw)
+        if kind == "array":
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        if kind == "boolean":
+            return raw.lower() in ("true", "yes", "1")
+        if prop.get("format") == "date":
+            return date_arg(raw)
+    except ValueError:
+        raise UsageError(f"{'.'.join(map(str, path))} takes a {kind}, not {raw!r}") from None
+    if path[-1] == "country" or path[-1] == "currency":
+        return raw.upper()
+    return raw
+
+
+def cmd_set(args, ctx) -> int:
+    rid = ctx.find_id(args.id)
+    path = tuple(int(p) if p.isdigit() else p for p in args.field.split("."))
+    if args.unset:
+        if args.value is not None:
+            raise UsageError("give either a VALUE or --unset")
+        value = None
+    elif args.value is None:
+        raise UsageError("give a VALUE (or --unset to remove the field)")
+    else:
+        value = parse_value(ctx, path, args.value)
+    _print_change(ctx.changes.set_field(rid, path, value))
+    return 0
+
+
+def cmd_grade(args, ctx) -> int:
+    _print_change(ctx.changes.grade(ctx.find_id(args.id), args.grade))
+    return 0
+
+
+def cmd_log(args, ctx) -> int:
+    change = ctx.changes.log(ctx.find_id(args.id), args.via, args.note, args.next, args.due, on=args.on)
+    _print_change(change)
+    return 0
+
+
+def cmd_due(args, ctx) -> int:
+    today = ctx.today()
+    owner = _me(ctx) if args.mine else (args.owner or "")
+    catalog = ctx.catalog()
+    queue = due_queue(catalog.summaries.values(), today, owner, args.days)
+    if args.json:
+        out = []
+        for state, s in queue:
+            days = (dt.date.fromisoformat(s.next_followup) - today).days
+            out.append({"state": state, "id": s.id, "name": s.name, "next_followup": s.next_followup,
+                        "days": days, "next_action": s.next_action or None, "grade": s.grade or None,
+                        "owner": s.owner or None, "last_contact": s.last_contact or None})
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not queue:
+        print(f"Nobody is due in the next {args.days} days.")
+        return 0
+    heading = {"overdue": "OVERDUE", "today": "TODAY", "soon": f"NEXT {args.days} DAYS"}
+    current = None
+    for state, s in queue:
+        if state != current:
+            current = state
+            print(f"{heading[state]}")
+        days = (dt.date.fromisoformat(s.next_followup) - today).days
+        when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
+        print(f"  {s.next_followup} {when:>9}  {s.grade or '-'}  {_cut(s.name, 30):<30} {_cut(s.next_action, 34):<34} {s.id}")
+    return 0
+
+
+def cmd_validate(args, ctx) -> int:
+    from tui.core.record import read_record
+    from tui.core.store import load_catalog
+
+    ws = ctx.ws
+    problems = [str(p) for p in ws.schema.problems()]
+    if args.paths:
+        for given in args.paths:
+            path = Path(given).resolve()
+            if path == ws.schema_path:
+                continue  # checked above
+            if path.parent != ws.records_dir or path.suffix != ".yaml":
+                continue  # pre-commit passes every staged file; only records are ours to check
+            if not path.exists():
+                continue  # a deletion
+            record = read_record(ws.schema, path.stem, path, ws.relpath(path))
+            problems += [str(p) for p in record.problems]
+        checked = len(args.paths)
+    else:
+        catalog = load_catalog(ws)
+        for s in catalog.invalid():
+            problems += list(s.problems)
+        checked = len(catalog)
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"{checked} record{'s' if checked != 1 else ''} checked, all valid", file=sys.stderr)
+    return 0
+
+
+def editor_command() -> list[str]:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    return shlex.split(editor)
+
+
+def cmd_edit(args, ctx) -> int:
+    rid = ctx.find_id(args.id)
+    record = ctx.changes.read(rid)
+    if record.text is None:
+        raise CrmError(f"{record.relpath} cannot be read as text; fix it with another tool")
+    ctx.changes._require_git()
+    scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record, so the modeline still finds the schema
+    scratch.write_text(record.text, encoding="utf-8")
+    try:
+        while True:
+            try:
+                subprocess.run([*editor_command(), str(scratch)], check=False)
+            except FileNotFoundError:
+                raise CrmError(f"cannot run the editor {editor_command()[0]!r}; set $EDITOR") from None
+            text = scratch.read_text(encoding="utf-8")
+            if text == record.text:
+                print(f"{rid}: no change")
+                return 0
+            try:
+                change = ctx.changes.replace_text(rid, text, record.digest)
+            except InvalidRecord as exc:
+                for problem in exc.problems:
+                    print(problem, file=sys.stderr)
+                if not (sys.stdin.isatty() and _ask("Reopen the editor to fix it? [Y/n] ")):
+                    keep = scratch.with_name(f"{rid}.rejected.yaml.txt")
+                    scratch.replace(keep)
+                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)}", file=sys.stderr)
+                    return 1
+                continue
+            except StaleWrite:
+                keep = scratch.with_name(f"{rid}.mine.yaml.txt")
+                scratch.replace(keep)
+                raise CrmError(f"{record.relpath} changed on disk while you were editing; nothing was overwritten. "
+                               f"Your text is kept in {ctx.ws.relpath(keep)}") from None
+            _print_change(change)
+            return 0
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _ask(prompt: str) -> bool:
+    try:
+        answer = input(prompt)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("", "y", "yes")

@@ -1,0 +1,1 @@
+"""The domain: records, schema, classification and git. Imports nothing from Textual."""

@@ -1,0 +1,179 @@
+"""The list view of a workspace: one small summary per customer, and filtering, sorting and the due queue.
+
+A Summary holds only what lists, filters and the due queue need (dates as ISO strings, so they compare
+and pickle cheaply). It depends on the record and the rules, never on today's date, so it can be cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, NamedTuple
+
+from tui.core.cadence import birthday_within, facts, followup_state
+from tui.core.schema import Rules
+
+
+class Summary(NamedTuple):
+    id: str
+    name: str
+    name_local: str
+    country: str
+    region: str
+    city: str
+    industry: str
+    grade: str
+    stage: str
+    owner: str  # "" when in the public pool
+    credit: str
+    tags: tuple[str, ...]
+    last_contact: str  # ISO date or ""
+    next_followup: str
+    next_action: str
+    order_total: float
+    order_count: int
+    first_order: str
+    value_tier: str
+    frequency: str
+    birthdays: tuple[str, ...]
+    search: str  # lower-cased text that search-as-you-type looks in
+    problems: tuple[str, ...]  # "file:line:col: message"
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> Summary:
+    """The summary of one record; a record that did not parse keeps only its id and problems."""
+    problems = tuple(str(p) for p in problems)
+    if not isinstance(data, dict):
+        return Summary(rid, rid, "", "", "", "", "", "", "", "", "", (), "", "", "", 0.0, 0, "", "", "", (), rid, problems)
+    f = facts(data, rules)
+    tags = tuple(_s(t) for t in data.get("tags") or () if t is not None) if isinstance(data.get("tags"), list) else ()
+    words = [data.get("name"), data.get("name_local"), data.get("city"), data.get("industry"), data.get("notes"), rid]
+    words += list(tags)
+    for key in ("products",):
+        if isinstance(data.get(key), list):
+            words += data[key]
+    for contact in data.get("contacts") or ():
+        if isinstance(contact, dict):
+            words += [contact.get(k) for k in ("name", "email", "phone", "whatsapp", "wechat")]
+    search = "\n".join(_s(w) for w in words if w is not None).lower()
+    country = _s(data.get("country"))
+    return Summary(
+        id=rid,
+        name=_s(data.get("name")) or rid,
+        name_local=_s(data.get("name_local")),
+        country=country,
+        region=rules.region(country),
+        city=_s(data.get("city")),
+        industry=_s(data.get("industry")),
+        grade=_s(data.get("grade")),
+        stage=_s(data.get("stage")),
+        owner=_s(data.get("owner")),
+        credit=_s(data.get("credit")),
+        tags=tags,
+        last_contact=_iso(f.last_contact),
+        next_followup=_iso(f.next_followup),
+        next_action=_s(f.next_action),
+        order_total=f.order_total,
+        order_count=f.order_count,
+        first_order=_iso(f.first_order),
+        value_tier=f.value_tier,
+        frequency=f.frequency,
+        birthdays=f.birthdays,
+        search=search,
+        problems=problems,
+    )
+
+
+SORT_FIELDS = ("name", "country", "region", "grade", "stage", "owner", "last_contact", "next_followup", "order_total", "id")
+
+
+def sort_key(field: str):
+    """A key that sorts on the raw value, blanks last (a never-contacted customer sorts after all dates)."""
+    if field not in Summary._fields:
+        raise ValueError(f"cannot sort by {field!r}; choose one of {', '.join(SORT_FIELDS)}")
+    index = Summary._fields.index(field)
+    if field == "order_total":
+        return lambda s: s[index]
+    if field == "name":
+        return lambda s: s.name.casefold()
+    return lambda s: (s[index] == "", s[index])
+
+
+class Filter(NamedTuple):
+    """What a list shows. Empty fields match everything."""
+
+    text: str = ""
+    grade: str = ""
+    stage: str = ""
+    country: str = ""
+    region: str = ""
+    industry: str = ""
+    owner: str = ""  # an email, or "" for anyone
+    pool: bool = False  # only customers with no owner
+    tag: str = ""
+    due: str = ""  # "overdue", "today", "soon" or "due" (any of them)
+    invalid: bool = False
+
+    def matches(self, s: Summary, today: dt.date) -> bool:
+        if self.grade and s.grade not in self.grade.upper().split(","):
+            return False
+        if self.stage and s.stage not in self.stage.split(","):
+            return False
+        if self.country and s.country not in self.country.upper().split(","):
+            return False
+        if self.region and s.region.casefold() != self.region.casefold():
+            return False
+        if self.industry and self.industry.casefold() not in s.industry.casefold():
+            return False
+        if self.pool and s.owner:
+            return False
+        if self.owner and s.owner.casefold() != self.owner.casefold():
+            return False
+        if self.tag and self.tag not in s.tags:
+            return False
+        if self.invalid and s.valid:
+            return False
+        if self.due:
+            state = followup_state(s.next_followup, today)
+            if state is None or (self.due != "due" and state != self.due):
+                return False
+        if self.text:
+            return all(word in s.search for word in self.text.casefold().split())
+        return True
+
+
+def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False) -> list[Summary]:
+    shown = [s for s in summaries if flt.matches(s, today)]
+    shown.sort(key=sort_key(sort), reverse=reverse)
+    return shown
+
+
+DUE_ORDER = {"overdue": 0, "today": 1, "soon": 2}
+
+
+def due_queue(summaries: Iterable[Summary], today: dt.date, owner: str = "", days: int = 7) -> list[tuple[str, Summary]]:
+    """Overdue first (oldest first), then today, then the next `days` days, in date order."""
+    queue = []
+    for s in summaries:
+        if owner and s.owner.casefold() != owner.casefold():
+            continue
+        state = followup_state(s.next_followup, today, days)
+        if state:
+            queue.append((state, s))
+    queue.sort(key=lambda item: (DUE_ORDER[item[0]], item[1].next_followup, item[1].name.casefold()))
+    return queue
+
+
+def birthday_soon(s: Summary, today: dt.date, rules: Rules) -> bool:
+    return birthday_within(s.birthdays, today, rules.birthday_window_days)

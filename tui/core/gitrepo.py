@@ -1,0 +1,104 @@
+"""The git command line, as the core uses it: identity, one commit per change, init.
+
+We call `git` rather than a library: committing one file in a 10,000-file repository takes 0.08 s with
+the command line and 0.50 s with GitPython's index (figures in DESIGN.md), and the command line is what
+users' hooks and configuration already expect.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Sequence
+
+from tui.core.errors import CrmError, GitError
+
+IDENTITY_HELP = (
+    "git does not know who you are, and every change is a commit in your name. Set it once with\n"
+    '  git config --global user.name "Your Name"\n'
+    "  git config --global user.email you@example.com"
+)
+
+
+def git_env(extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    # Never prompt (no password prompt can appear under the UI); stable, parseable output.
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C", "GIT_EDITOR": "true"})
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Git:
+    """A git repository at `root`, driven through the `git` command."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def run(self, *args: str, check: bool = True, input: str | None = None, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                input=input,
+                capture_output=True,
+                text=True,
+                env=git_env(env),
+                timeout=timeout,
+            )
+        except FileNotFoundError:
+            raise CrmError("git is not installed; install git and try again") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
+        if check and proc.returncode != 0:
+            message = (proc.stderr or proc.stdout).strip() or f"git {args[0]} failed"
+            raise GitError(f"git {args[0]}: {message}")
+        return proc
+
+    def is_repo(self) -> bool:
+        return (self.root / ".git").exists()
+
+    def init(self) -> None:
+        self.run("init", "-q")
+
+    def has_commits(self) -> bool:
+        return self.run("rev-parse", "-q", "--verify", "HEAD", check=False).returncode == 0
+
+    def identity(self) -> tuple[str, str]:
+        """(name, email) git will author commits with; CrmError naming the fix when there is none."""
+        proc = self.run("var", "GIT_AUTHOR_IDENT", check=False)
+        if proc.returncode != 0:
+            raise CrmError(IDENTITY_HELP)
+        ident = proc.stdout.strip()
+        name, _, rest = ident.partition(" <")
+        email = rest.split(">", 1)[0]
+        if not name or not email:
+            raise CrmError(IDENTITY_HELP)
+        return name, email
+
+    def commit(self, paths: Sequence[str], message: str) -> str:
+        """Commit exactly these paths (added, changed or deleted) as one commit; returns its id.
+
+        Other changes in the index or work tree stay as they are: `git commit -- paths` commits only
+        the named paths."""
+        self.identity()
+        self.run("add", "-A", "--", *paths)
+        self.run("commit", "-q", "-m", message, "--", *paths)
+        return self.run("rev-parse", "HEAD").stdout.strip()
+
+    def status_paths(self, *pathspec: str) -> list[tuple[str, str]]:
+        """(XY status, path) of changed and untracked files under `pathspec`."""
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec).stdout
+        items = []
+        parts = out.split("\0")
+        i = 0
+        while i < len(parts):
+            entry = parts[i]
+            if len(entry) > 3:
+                items.append((entry[:2], entry[3:]))
+                if entry[0] in "RC":
+                    i += 1
+            i += 1
+        return items

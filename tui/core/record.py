@@ -1,0 +1,72 @@
+"""One customer file: read safely, parsed, validated, with every problem at its line and column."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.core.errors import Problem
+from tui.core.schema import Schema
+from tui.core.yamlparse import MAX_BYTES, YamlProblem, parse
+
+
+def digest_of(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+@dataclass
+class Record:
+    """A record as read from disk. `digest` identifies the exact bytes read (for stale-write checks)."""
+
+    id: str
+    path: Path
+    relpath: str
+    text: str | None
+    digest: str
+    data: dict | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def read_raw(path: Path, relpath: str) -> tuple[bytes | None, Problem | None]:
+    """The file's bytes, or a Problem when it is too large to be a record (checked before reading)."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return None, Problem(relpath, 1, 1, f"file is {size // 1024} KiB, over the {MAX_BYTES // 1024} KiB limit for a record")
+    return path.read_bytes(), None
+
+
+def decode(raw: bytes, relpath: str) -> tuple[str | None, Problem | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, Problem(relpath, line, col, "not UTF-8 text; save the file as UTF-8")
+
+
+def check_text(schema: Schema, relpath: str, text: str) -> tuple[Any, list[Problem]]:
+    """Parse and validate a record's text: (data or None, problems)."""
+    try:
+        data, _ = parse(text)
+    except YamlProblem as exc:
+        return None, [Problem(relpath, exc.line, exc.col, exc.message)]
+    return data, schema.validate(data, relpath, text=text)
+
+
+def read_record(schema: Schema, rid: str, path: Path, relpath: str) -> Record:
+    raw, problem = read_raw(path, relpath)
+    if raw is None:
+        return Record(rid, path, relpath, None, "", None, [problem])
+    digest = digest_of(raw)
+    text, problem = decode(raw, relpath)
+    if text is None:
+        return Record(rid, path, relpath, None, digest, None, [problem])
+    data, problems = check_text(schema, relpath, text)
+    return Record(rid, path, relpath, text, digest, data if isinstance(data, dict) else None, problems)

@@ -1,0 +1,182 @@
+"""Loading every record of a workspace into a Catalog of summaries, fast.
+
+A derived cache (in .git/crm/) keeps each file's summary keyed by the file's content digest, with its
+size, mtime and inode as a shortcut: an unchanged file is neither read nor parsed again. A file whose
+stat changed is read and hashed; only when its content changed is it parsed and validated again, on all
+cores when there are many. The cache is dropped whole when schema.yaml or this program changes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import tui
+from tui.core.catalog import Summary, summarize
+from tui.core.errors import Problem
+from tui.core.record import decode, digest_of, read_raw
+from tui.core.record import check_text
+from tui.core.schema import Schema
+from tui.core.workspace import Workspace
+
+CACHE_FORMAT = 1
+CACHE_NAME = "catalog.pickle"
+RACY_NS = 2_000_000_000  # a file touched this close to the last save is re-hashed, not trusted by stat
+PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves
+BATCH = 200
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Catalog:
+    """Every customer's summary, by id, and how the load went."""
+
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    from_cache: int = 0
+    parsed: int = 0
+    seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.summaries)
+
+    def invalid(self) -> list[Summary]:
+        return sorted((s for s in self.summaries.values() if s.problems), key=lambda s: s.id)
+
+
+def summarize_bytes(schema: Schema, rid: str, relpath: str, raw: bytes | None, problem: Problem | None) -> Summary:
+    if raw is None:
+        return summarize(rid, None, [problem], schema.rules)
+    text, problem = decode(raw, relpath)
+    if text is None:
+        return summarize(rid, None, [problem], schema.rules)
+    data, problems = check_text(schema, relpath, text)
+    return summarize(rid, data, problems, schema.rules)
+
+
+_worker_schema: Schema | None = None
+
+
+def _init_worker(path: str, text: str) -> None:
+    global _worker_schema
+    _worker_schema = Schema(Path(path), text)
+
+
+def _summarize_batch(batch: list[tuple[str, str, bytes | None, Problem | None]]) -> list[Summary]:
+    return [summarize_bytes(_worker_schema, *item) for item in batch]
+
+
+def _cache_path(ws: Workspace) -> Path:
+    return ws.state_dir / CACHE_NAME
+
+
+def _read_cache(ws: Workspace, schema: Schema) -> tuple[dict, int]:
+    try:
+        with open(_cache_path(ws), "rb") as fh:
+            blob = pickle.load(fh)
+        if blob.get("key") == (CACHE_FORMAT, tui.__version__, schema.digest):
+            return blob["entries"], blob["saved_ns"]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ValueError, KeyError):
+        pass  # a missing or unreadable cache only costs a cold load
+    return {}, 0
+
+
+def _write_cache(ws: Workspace, schema: Schema, entries: dict) -> None:
+    path = _cache_path(ws)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            pickle.dump(
+                {"key": (CACHE_FORMAT, tui.__version__, schema.digest), "saved_ns": time.time_ns(), "entries": entries},
+                fh,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the cache is derived: failing to save it (read-only checkout, full disk) loses nothing
+
+
+def load_catalog(ws: Workspace, progress: Progress | None = None, jobs: int | None = None) -> Catalog:
+    """Every record's summary. Broken records are included, with their problems."""
+    started = time.perf_counter()
+    schema = ws.schema
+    cached, saved_ns = _read_cache(ws, schema)
+    entries: dict = {}
+    summaries: dict[str, Summary] = {}
+    suspects = []
+    for entry in ws.record_files():
+        st = entry.stat()
+        stat_key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        hit = cached.get(entry.name)
+        if hit is not None and hit[0] == stat_key and st.st_mtime_ns < saved_ns - RACY_NS:
+            entries[entry.name] = hit
+            summaries[hit[2].id] = hit[2]
+        else:
+            suspects.append((entry, stat_key, hit))
+    from_cache = len(summaries)
+    todo = []
+    for entry, stat_key, hit in suspects:
+        rid = entry.name[:-5]
+        relpath = f"records/{entry.name}"
+        raw, problem = read_raw(Path(entry.path), relpath)
+        digest = digest_of(raw) if raw is not None else ""
+        if hit is not None and raw is not None and hit[1] == digest:
+            entries[entry.name] = (stat_key, digest, hit[2])
+            summaries[rid] = hit[2]
+            from_cache += 1
+        else:
+            todo.append((entry.name, stat_key, digest, (rid, relpath, raw, problem)))
+    total = len(todo)
+    if progress:
+        progress(0, total)
+    for (name, stat_key, digest, _), summary in zip(todo, _summarize_all(schema, [t[3] for t in todo], progress, jobs)):
+        entries[name] = (stat_key, digest, summary)
+        summaries[summary.id] = summary
+    if todo or len(entries) != len(cached) or not saved_ns:
+        _write_cache(ws, schema, entries)
+    return Catalog(summaries, from_cache, total, time.perf_counter() - started)
+
+
+def _summarize_all(schema: Schema, items: list, progress: Progress | None, jobs: int | None) -> list[Summary]:
+    total = len(items)
+    jobs = jobs or os.cpu_count() or 1
+    if total < PARALLEL_FROM or jobs == 1:
+        out = []
+        for i, item in enumerate(items, 1):
+            out.append(summarize_bytes(schema, *item))
+            if progress and (i % BATCH == 0 or i == total):
+                progress(i, total)
+        return out
+    batches = [items[i : i + BATCH] for i in range(0, total, BATCH)]
+    results: list = [None] * len(batches)
+    done = 0
+    # spawn, not fork: the UI calls this from a worker thread, and forking a threaded process is unsafe
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(str(schema.path), schema.text)) as pool:
+        futures = {pool.submit(_summarize_batch, batch): i for i, batch in enumerate(batches)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            done += len(results[futures[future]])
+            if progress:
+                progress(done, total)
+    return [s for batch in results for s in batch]
+
+
+def refresh(ws: Workspace, catalog: Catalog, rid: str) -> Summary | None:
+    """Re-read one record into the catalog (after a change); None when its file is gone."""
+    path = ws.record_path(rid)
+    if not path.exists():
+        catalog.summaries.pop(rid, None)
+        return None
+    relpath = f"records/{rid}.yaml"
+    raw, problem = read_raw(path, relpath)
+    summary = summarize_bytes(ws.schema, rid, relpath, raw, problem)
+    catalog.summaries[rid] = summary
+    return summary
