@@ -35,9 +35,18 @@ class Context:
     def ws(self):
         from tui.core.workspace import Workspace
 
-        return Workspace.find(self.args.workspace)
+        ws = Workspace.find(self.args.workspace)
+        as_of = getattr(self.args, "as_of", None)
+        if as_of is not None:
+            from tui.core.asof import workspace_as_of
+
+            ws = workspace_as_of(ws, as_of)
+        return ws
 
     def today(self) -> dt.date:
+        as_of = getattr(self.args, "as_of", None)
+        if as_of is not None:
+            return as_of
         given = os.environ.get("CRM_TODAY")
         if given:
             try:

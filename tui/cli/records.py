@@ -48,6 +48,7 @@ def register(sub) -> None:
     add_filters(p)
     p.add_argument("--sort", default="name", choices=SORT_FIELDS, help="sort field (default: name)")
     p.add_argument("--reverse", action="store_true", help="reverse the sort")
+    add_as_of(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="a JSON array (fields in the README)")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
@@ -56,6 +57,7 @@ def register(sub) -> None:
     p = sub.add_parser("show", help="show one customer with its derived values")
     p.add_argument("id", help="the id, or a unique start of it")
     p.add_argument("--json", action="store_true")
+    add_as_of(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("set", help="set (or --unset) one field; one commit",
@@ -88,6 +90,7 @@ def register(sub) -> None:
     p.add_argument("--owner", metavar="EMAIL")
     p.add_argument("--days", type=int, default=7, metavar="N", help="how far ahead to look (default: 7)")
     p.add_argument("--json", action="store_true")
+    add_as_of(p)
     p.set_defaults(func=cmd_due)
 
     p = sub.add_parser("validate", help="check records against schema.yaml; file:line:col for each problem",
@@ -102,6 +105,11 @@ def register(sub) -> None:
                        "reopened with your text kept; a valid one is committed.")
     p.add_argument("id")
     p.set_defaults(func=cmd_edit)
+
+
+def add_as_of(p) -> None:
+    p.add_argument("--as-of", type=date_arg, metavar="DATE",
+                   help="read the workspace as it stood at the end of DATE (from git history), with DATE as today")
 
 
 def add_filters(p) -> None:

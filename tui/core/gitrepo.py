@@ -36,6 +36,7 @@ class Git:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._identity: tuple[str, str] | None = None
 
     def run(self, *args: str, check: bool = True, input: str | None = None, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
         try:
@@ -67,16 +68,21 @@ class Git:
         return self.run("rev-parse", "-q", "--verify", "HEAD", check=False).returncode == 0
 
     def identity(self) -> tuple[str, str]:
-        """(name, email) git will author commits with; CrmError naming the fix when there is none."""
-        proc = self.run("var", "GIT_AUTHOR_IDENT", check=False)
-        if proc.returncode != 0:
-            raise CrmError(IDENTITY_HELP)
-        ident = proc.stdout.strip()
-        name, _, rest = ident.partition(" <")
-        email = rest.split(">", 1)[0]
+        """(name, email) commits are authored with; CrmError naming the fix when none is set.
+
+        Stricter than git, which would invent `user@hostname`: an audit trail needs a real name."""
+        if self._identity:
+            return self._identity
+        name = os.environ.get("GIT_AUTHOR_NAME") or self._config("user.name")
+        email = os.environ.get("GIT_AUTHOR_EMAIL") or self._config("user.email") or os.environ.get("EMAIL")
         if not name or not email:
             raise CrmError(IDENTITY_HELP)
+        self._identity = (name, email)
         return name, email
+
+    def _config(self, key: str) -> str:
+        proc = self.run("config", "--get", key, check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
 
     def commit(self, paths: Sequence[str], message: str) -> str:
         """Commit exactly these paths (added, changed or deleted) as one commit; returns its id.

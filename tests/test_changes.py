@@ -1,0 +1,142 @@
+"""Changes through the app: one commit each, atomic, never over a change made on disk meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from tui.core.changes import Changes
+from tui.core.errors import CrmError, InvalidRecord, StaleWrite
+from tui.core.workspace import ID_PATTERN, Workspace, slug
+
+from conftest import git, make_repo
+
+RID = "mueller-lichttechnik-7k3q"
+
+
+def changes(ws: Path) -> Changes:
+    return Changes(Workspace(ws), today=lambda: dt.date(2026, 11, 23))
+
+
+def test_grade_is_one_commit_with_a_readable_message_and_a_one_line_diff(workspace: Path):
+    before = git(workspace, "rev-list", "--count", "HEAD")
+    change = changes(workspace).grade(RID, "b")
+    assert change.message == f"{RID}: grade A -> B"
+    assert int(git(workspace, "rev-list", "--count", "HEAD")) == int(before) + 1
+    assert git(workspace, "log", "-1", "--format=%s|%an|%ae").strip() == f"{RID}: grade A -> B|Test User|test@example.com"
+    diff = git(workspace, "show", "--format=", "--unified=0", "HEAD")
+    assert [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))] == [
+        "-grade: A                     # A..E, see x-crm.grades",
+        "+grade: B                     # A..E, see x-crm.grades",
+    ]
+
+
+def test_only_the_record_is_committed_other_work_stays_uncommitted(workspace: Path):
+    (workspace / "notes.txt").write_text("mine")
+    git(workspace, "add", "notes.txt")
+    changes(workspace).set_field(RID, ("city",), "Bremen")
+    assert git(workspace, "show", "--name-only", "--format=", "HEAD").split() == [f"records/{RID}.yaml"]
+    assert "A  notes.txt" in git(workspace, "status", "--short")
+
+
+def test_log_appends_with_today_and_the_git_identity(workspace: Path):
+    changes(workspace).log(RID, "call", "Discussed samples", next_action="Send samples", due=dt.date(2026, 11, 30))
+    text = (workspace / "records" / f"{RID}.yaml").read_text()
+    assert "  - on: 2026-11-23\n    by: test@example.com\n    via: call\n    note: Discussed samples\n    next: Send samples\n    due: 2026-11-30\n" in text
+    assert git(workspace, "log", "-1", "--format=%s").strip() == f"{RID}: log call: Discussed samples"
+
+
+def test_an_invalid_change_is_refused_and_nothing_is_written(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    before = path.read_text()
+    with pytest.raises(InvalidRecord) as info:
+        changes(workspace).set_field(RID, ("employees",), "many")
+    assert "employees" in str(info.value)
+    assert path.read_text() == before
+
+
+def test_stale_write_is_refused_and_keeps_the_users_text(workspace: Path):
+    ch = changes(workspace)
+    seen = ch.read(RID)
+    path = workspace / "records" / f"{RID}.yaml"
+    path.write_text(path.read_text().replace("city: Hamburg", "city: Kiel"))  # an editor saved meanwhile
+    with pytest.raises(StaleWrite) as info:
+        ch.grade(RID, "C", expected_digest=seen.digest)
+    assert "changed on disk" in str(info.value)
+    assert "city: Kiel" in path.read_text()
+    with pytest.raises(StaleWrite) as info:
+        ch.replace_text(RID, seen.text.replace("grade: A", "grade: C"), seen.digest)
+    assert "grade: C" in info.value.text  # the user's edit is kept, to be offered again
+
+
+def test_write_is_atomic_and_a_full_disk_loses_nothing(workspace: Path, monkeypatch):
+    path = workspace / "records" / f"{RID}.yaml"
+    before = path.read_text()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(CrmError) as info:
+        changes(workspace).grade(RID, "C")
+    assert "disk is full" in str(info.value) and f"records/{RID}.yaml" in str(info.value)
+    assert path.read_text() == before
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_missing_git_identity_names_the_fix(workspace: Path, monkeypatch, tmp_path):
+    git(workspace, "config", "--unset", "user.name")
+    git(workspace, "config", "--unset", "user.email")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("EMAIL", raising=False)
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_CONFIG_GLOBAL"):
+        monkeypatch.delenv(var, raising=False)
+    path = workspace / "records" / f"{RID}.yaml"
+    before = path.read_text()
+    with pytest.raises(CrmError) as info:
+        changes(workspace).grade(RID, "C")
+    assert 'git config --global user.email' in str(info.value)
+    assert path.read_text() == before
+
+
+def test_new_record_in_a_repository_with_no_commits(tmp_path: Path):
+    ws = make_repo(tmp_path / "fresh")
+    (ws / "schema.yaml").write_text((Path(__file__).parent.parent / "schema.yaml").read_text())
+    change = changes(ws).create({"name": "Bjørnstad Lys AS", "country": "NO", "grade": "C", "stage": "lead"})
+    assert ID_PATTERN.match(change.id) and change.id.startswith("bjornstad-lys-as-")
+    text = (ws / "records" / f"{change.id}.yaml").read_text()
+    assert text == f'# yaml-language-server: $schema=../schema.yaml\nname: Bjørnstad Lys AS\ncountry: "NO"\ngrade: C\nstage: lead\n'
+    assert git(ws, "log", "--format=%s").strip() == f"{change.id}: new customer Bjørnstad Lys AS (NO)"
+
+
+def test_ids_are_unique_for_the_same_name(workspace: Path):
+    ch = changes(workspace)
+    a = ch.create({"name": "Acme", "country": "DE"}).id
+    b = ch.create({"name": "Acme", "country": "DE"}).id
+    assert a != b and a.startswith("acme-") and b.startswith("acme-")
+
+
+def test_slug_handles_scripts_and_accents():
+    assert slug("Müller Lichttechnik GmbH") == "mueller-lichttechnik-gmbh"
+    assert slug("米勒照明") == "customer"
+    assert slug("Iluminação São Jorge Ltda.") == "iluminacao-sao-jorge"
+
+
+def test_delete_is_a_commit_that_history_can_undo(workspace: Path):
+    changes(workspace).delete(RID)
+    assert not (workspace / "records" / f"{RID}.yaml").exists()
+    assert git(workspace, "log", "-1", "--format=%s").strip() == f"{RID}: delete customer Müller Lichttechnik GmbH"
+    git(workspace, "checkout", "HEAD~1", "--", f"records/{RID}.yaml")
+    assert (workspace / "records" / f"{RID}.yaml").exists()
+
+
+def test_a_record_with_an_unrelated_problem_can_still_be_graded(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    path.write_text(path.read_text().replace("credit: A", "credit: Z"))
+    changes(workspace).grade(RID, "B")
+    assert "grade: B" in path.read_text() and "credit: Z" in path.read_text()
