@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from tui.core.cadence import facts, followup_state, years_of_cooperation
@@ -198,8 +199,22 @@ def cmd_list(args, ctx) -> int:
     return 0
 
 
+def _cells(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """`text` cut and padded to exactly `width` terminal cells (CJK characters take two)."""
+    total = sum(map(_cells, text))
+    if total <= width:
+        return text + " " * (width - total)
+    used, out = 0, []
+    for ch in text:
+        if used + _cells(ch) > width - 1:
+            break
+        out.append(ch)
+        used += _cells(ch)
+    return "".join(out) + "…" + " " * (width - 1 - used)
 
 
 def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
@@ -210,8 +225,8 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
         if s.problems:
             mark = "x"
         print(
-            f"{_cut(s.id, 30):<30} {_cut(s.name, 28):<28} {s.country or '--':<2} {s.grade or '-'} {_cut(s.stage, 11):<11} "
-            f"{_cut(s.owner or '(pool)', 22):<22} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
+            f"{_cut(s.id, 30)} {_cut(s.name, 28)} {s.country or '--':<2} {s.grade or '-'} {_cut(s.stage, 11)} "
+            f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
 
@@ -331,7 +346,7 @@ def cmd_due(args, ctx) -> int:
             print(f"{heading[state]}")
         days = (dt.date.fromisoformat(s.next_followup) - today).days
         when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
-        print(f"  {s.next_followup} {when:>9}  {s.grade or '-'}  {_cut(s.name, 30):<30} {_cut(s.next_action, 34):<34} {s.id}")
+        print(f"  {s.next_followup} {when:>9}  {s.grade or '-'}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
     return 0
 
 
