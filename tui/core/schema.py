@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
-import jsonschema
-
 from tui.core.errors import CrmError, Problem
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
@@ -117,11 +114,6 @@ class Schema:
         if not isinstance(data, dict):
             raise CrmError(f"{path}:1:1: schema.yaml must be a mapping (JSON Schema plus x-crm)")
         self.json = to_json({k: v for k, v in data.items()})
-        try:
-            jsonschema.Draft7Validator.check_schema(self.json)
-        except jsonschema.SchemaError as exc:
-            line, col = locate(self._nodes, tuple(exc.absolute_path))
-            raise CrmError(f"{path}:{line}:{col}: not a valid JSON Schema: {exc.message}") from None
         self.rules = _rules(data.get("x-crm") or {})
         self.properties: dict = self.json.get("properties") or {}
         self.order: tuple[str, ...] = tuple(self.properties)
@@ -148,7 +140,17 @@ class Schema:
         return found
 
     def _validators(self):
+        # Imported and checked here, not at load: listing from the cache never validates, and
+        # importing jsonschema alone costs a tenth of a second on every command.
         if self._fast is None:
+            import fastjsonschema
+            import jsonschema
+
+            try:
+                jsonschema.Draft7Validator.check_schema(self.json)
+            except jsonschema.SchemaError as exc:
+                line, col = locate(self._nodes, tuple(exc.absolute_path))
+                raise CrmError(f"{self.path}:{line}:{col}: not a valid JSON Schema: {exc.message}") from None
             self._fast = fastjsonschema.compile(self.json)
             self._detailed = jsonschema.Draft7Validator(self.json, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
         return self._fast, self._detailed
@@ -162,7 +164,7 @@ class Schema:
         errors: list[tuple[tuple, str]] = []
         try:
             fast(doc)
-        except fastjsonschema.JsonSchemaValueException as exc:
+        except Exception as exc:  # fastjsonschema.JsonSchemaValueException, imported lazily
             errors = [
                 (tuple(e.absolute_path), _message(tuple(e.absolute_path), e.message))
                 for e in sorted(detailed.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
