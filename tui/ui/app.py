@@ -1,0 +1,504 @@
+"""The crm terminal UI: loads the catalog in a worker, watches records on disk, and carries out each
+action as one commit through tui.core.changes (in a worker, with stale writes caught and asked about).
+
+`run_app(ws, today)` is what `crm` and `crm demo` call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import subprocess
+import threading
+import time
+from dataclasses import replace
+from typing import Callable
+
+from textual import work
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from tui.core.catalog import Summary
+from tui.core.changes import Change, Changes
+from tui.core.errors import CrmError, InvalidRecord, StaleWrite
+from tui.core.gitrepo import Git
+from tui.core.record import Record, check_text, read_raw
+from tui.core.store import load_catalog, summarize_bytes
+from tui.core.watch import RecordWatcher
+from tui.core.workspace import Workspace
+from tui.ui import fields as F
+from tui.ui.browse import BrowseScreen
+from tui.ui.commands import ScreenCommands
+from tui.ui.customer import CustomerScreen
+from tui.ui.due import DueScreen
+from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
+from tui.ui.help import HelpScreen
+from tui.ui.listing import Listing
+from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
+from tui.ui.problems import ProblemsScreen
+from tui.ui.prompts import ChoiceScreen, GradePrompt
+
+Clock = Callable[[], dt.date]
+RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
+
+
+def editor_command() -> list[str]:
+    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+
+
+class CrmApp(App[int]):
+    """Customers of one workspace: browse, search, grade, log touches, edit, follow up."""
+
+    TITLE = "crm"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="Quit crm"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
+        Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Read every record again"),
+    ]
+
+    def __init__(self, ws: Workspace, today: Clock = dt.date.today, *, watch_interval: float | None = 0.5) -> None:
+        super().__init__()
+        self.ws = ws
+        self.today = today
+        self.changes = Changes(ws, today)
+        self.listing = Listing(today=today())
+        self.me = ""
+        self.loaded = False
+        self.loading_note = "Reading customers…"
+        self.watch_interval = watch_interval
+        self._git_lock = threading.Lock()
+
+    def get_default_screen(self) -> BrowseScreen:
+        return BrowseScreen()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(60, self._check_date)
+
+    # ------------------------------------------------------------ loading and watching
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        """Read the catalog (warm from the cache, or parsed in parallel with progress)."""
+        try:
+            last = [0.0]
+
+            def progress(done: int, total: int) -> None:
+                now = time.monotonic()
+                if done >= total or now - last[0] > 0.1:
+                    last[0] = now
+                    self.post_message(LoadProgress(done, total))
+
+            catalog = load_catalog(self.ws, progress=progress)
+        except CrmError as exc:
+            self.post_message(LoadFailed(exc))
+            return
+        try:
+            me = Git(self.ws.root).identity()[1]
+        except CrmError:
+            me = ""
+        self.post_message(CatalogLoaded(catalog, me))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        if message.total:
+            self.loading_note = f"Reading {message.done:,} of {message.total:,} changed records…"
+            self._status()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.loading_note = "Could not read the workspace"
+        self._status()
+        self.notify(str(message.error), severity="error", timeout=30)
+
+    def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+        self.me = message.me
+        self.listing.replace_all(message.catalog.summaries.values())
+        self.loaded = True
+        self.loading_note = ""
+        self._records_changed(None)
+        invalid = len(message.catalog.invalid())
+        if invalid:
+            self.notify(f"{invalid} record{'s' * (invalid != 1)} with problems: press p to see them", severity="warning")
+        if self.watch_interval:
+            self.watch_records()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_records(self) -> None:
+        """Poll records/ for files changed by an editor or git; report their new summaries."""
+        worker = get_current_worker()
+        watcher = RecordWatcher(self.ws)
+        stop = threading.Event()
+        while not worker.is_cancelled:
+            stop.wait(max(self.watch_interval or 0.5, 4 * watcher.scan_seconds))
+            if worker.is_cancelled:
+                return
+            seen = watcher.poll()
+            if not seen:
+                continue
+            if len(seen.changed) + len(seen.removed) >= RELOAD_FROM:
+                try:
+                    self.post_message(CatalogLoaded(load_catalog(self.ws), self.me))
+                except CrmError as exc:
+                    self.post_message(LoadFailed(exc))
+                continue
+            summaries, removed = [], list(seen.removed)
+            for rid in seen.changed:
+                summary = self._summarize(rid)
+                if summary is None:
+                    removed.append(rid)
+                else:
+                    summaries.append(summary)
+            self.post_message(RecordsChanged(summaries, removed))
+
+    def _summarize(self, rid: str) -> Summary | None:
+        """A record's summary read fresh from disk (None when the file is gone)."""
+        path = self.ws.record_path(rid)
+        relpath = f"records/{rid}.yaml"
+        try:
+            raw, problem = read_raw(path, relpath)
+        except FileNotFoundError:
+            return None
+        return summarize_bytes(self.ws.schema, rid, relpath, raw, problem)
+
+    def on_records_changed(self, message: RecordsChanged) -> None:
+        for summary in message.summaries:
+            self.listing.update(summary)
+        for rid in message.removed:
+            self.listing.remove(rid)
+        self._records_changed({s.id for s in message.summaries} | set(message.removed))
+
+    def _records_changed(self, ids: set[str] | None) -> None:
+        """Tell every screen that shows customers; `ids` None means everything may have changed."""
+        for screen in self.screen_stack:
+            handler = getattr(screen, "records_changed", None)
+            if handler is not None and screen.is_mounted:
+                handler(ids)
+
+    def _status(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, BrowseScreen) and screen.is_mounted:
+                screen.update_status()
+
+    def _check_date(self) -> None:
+        today = self.today()
+        if today != self.listing.today:
+            self.listing.set_today(today)
+            for screen in self.screen_stack:
+                for table in screen.query("CustomerTable"):
+                    table.set_today(today)
+            self._records_changed(None)
+
+    def action_reload(self) -> None:
+        self.loading_note = "Reading customers…"
+        self._status()
+        self.load()
+
+    # ------------------------------------------------------------ writing: one commit per action
+
+    @work(thread=True, group="git")
+    def submit(self, write: Write) -> None:
+        """Make one change as one commit; report back with Committed or WriteFailed."""
+        with self._git_lock:
+            try:
+                change = write.run(write.digest)
+            except Exception as exc:  # every failure is shown to the user; none may end the app
+                self.post_message(WriteFailed(write, exc))
+                return
+            summary = self._summarize(change.id)
+        self.post_message(Committed(write, change, summary))
+
+    def on_committed(self, message: Committed) -> None:
+        change = message.change
+        if message.summary is None:
+            self.listing.remove(change.id)
+        else:
+            self.listing.update(message.summary)
+        self._records_changed({change.id})
+        self.notify(change.message, title="Committed" if change.commit else "Done")
+        if message.write.after is not None:
+            message.write.after(change)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        write, error = message.write, message.error
+        if isinstance(error, StaleWrite):
+            (write.on_stale or self._offer_reapply(write))(error)
+        elif isinstance(error, InvalidRecord) and write.on_invalid is not None:
+            write.on_invalid(error)
+        elif isinstance(error, CrmError):
+            self.notify(str(error), title="Nothing was written", severity="error", timeout=12)
+        else:
+            self.notify(f"{type(error).__name__}: {error}", title="Nothing was written", severity="error", timeout=12)
+
+    def _offer_reapply(self, write: Write) -> Callable[[Exception], None]:
+        """For a change that is a few lines (grade, touch, form): apply it to the new file, or drop it."""
+
+        def ask(error: Exception) -> None:
+            def answer(key: str | None) -> None:
+                if key == "a":
+                    record = self._read(write.rid)
+                    if record is not None:
+                        self.submit(replace(write, digest=record.digest))
+                else:
+                    self.notify("Your change was dropped; the file on disk is unchanged")
+
+            self.push_screen(ChoiceScreen(
+                f"records/{write.rid}.yaml changed on disk",
+                "Someone (an editor, a git pull) changed this customer since you opened it. Nothing was "
+                "overwritten. Apply your change to the new version of the file, or drop it?",
+                [("a", "Apply mine to the new version"), ("d", "Drop mine")],
+            ), answer)
+
+        return ask
+
+    # ------------------------------------------------------------ the customer the user means
+
+    def _target(self) -> str | None:
+        current = getattr(self.screen, "current_id", None)
+        rid = current() if current else None
+        if not rid:
+            self.notify("No customer selected", severity="warning")
+        return rid
+
+    def _read(self, rid: str) -> Record | None:
+        try:
+            return self.changes.read(rid)
+        except CrmError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+
+    def _editable(self) -> Record | None:
+        rid = self._target()
+        record = self._read(rid) if rid else None
+        if record is not None and record.data is None:
+            self.notify(f"{record.relpath} has problems; fix them in $EDITOR first (ctrl+e)", severity="error")
+            return None
+        return record
+
+    def open_customer(self, rid: str) -> None:
+        self.push_screen(CustomerScreen(rid))
+
+    # ------------------------------------------------------------ actions
+
+    def action_grade(self) -> None:
+        record = self._editable()
+        if record is not None:
+            self.ask_grade(record)
+
+    def ask_grade(self, record: Record, title: str = "Grade") -> None:
+        rid = record.id
+        current = str((record.data or {}).get("grade") or "")
+
+        def chosen(grade: str | None) -> None:
+            if not grade:
+                return
+            if grade == current:
+                self.notify(f"{rid} is already grade {grade}")
+                return
+            self.submit(Write(rid, lambda digest: self.changes.grade(rid, grade, expected_digest=digest), record.digest))
+
+        name = str((record.data or {}).get("name") or rid)
+        self.push_screen(GradePrompt(name, current, self.ws.rules.grades, title), chosen)
+
+    def action_log_touch(self) -> None:
+        record = self._editable()
+        if record is None:
+            return
+        rid = record.id
+
+        def regrade(change: Change) -> None:
+            fresh = self._read(rid)
+            if fresh is not None and fresh.data is not None:
+                self.ask_grade(fresh, title="Re-grade after this touch? (escape keeps it)")
+
+        def logged(touch: Touch | None) -> None:
+            if touch is None:
+                return
+            run = lambda digest: self.changes.log(  # noqa: E731
+                rid, touch.via, touch.note, touch.next_action, touch.due, expected_digest=digest)
+            self.submit(Write(rid, run, record.digest, after=regrade))
+
+        name = str(record.data.get("name") or rid)
+        self.push_screen(LogForm(name, self.ws.rules.touch_kinds, self.today()), logged)
+
+    def action_edit(self) -> None:
+        record = self._editable()
+        if record is None:
+            return
+        rid = record.id
+        schema = self.ws.schema
+
+        def saved(result: FormResult | None) -> None:
+            if result is None:
+                return
+            changed = result.values
+            message = "edit " + ", ".join(changed)
+            if len(changed) == 1:
+                (field, value), = changed.items()
+                message = f"{field} {_short(record.data.get(field))} -> {_short(value)}"
+
+            def run(digest: str | None) -> Change:
+                # Re-applied to the file as it is now, so a retry after a stale write keeps others' edits.
+                fresh = self.changes.read(rid)
+                if digest is not None and fresh.digest != digest:
+                    raise StaleWrite(fresh.relpath, result.text or "")
+                text = F.apply_changes(schema, fresh.text or "", changed)
+                return self.changes.replace_text(rid, text, fresh.digest, message=message)
+
+            def invalid(error: Exception) -> None:
+                self.notify(str(error), title="Nothing was written", severity="error", timeout=12)
+
+            self.submit(Write(rid, run, record.digest, on_invalid=invalid))
+
+        self.push_screen(RecordForm(schema, record), saved)
+
+    def action_new(self) -> None:
+        def saved(result: FormResult | None) -> None:
+            if result is None:
+                return
+
+            def show(change: Change) -> None:
+                screen = self.screen
+                if isinstance(screen, BrowseScreen):
+                    if not screen.table.select_id(change.id):
+                        screen.set_query("")
+                        screen.apply_query("")
+                        screen.table.select_id(change.id)
+
+            self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
+
+        defaults = {"stage": "lead"}
+        if self.me:
+            defaults["owner"] = self.me
+        self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
+
+    def action_delete(self) -> None:
+        rid = self._target()
+        record = self._read(rid) if rid else None
+        if record is None:
+            return
+        name = str((record.data or {}).get("name") or rid)
+
+        def answer(key: str | None) -> None:
+            if key != "y":
+                return
+
+            def gone(change: Change) -> None:
+                if isinstance(self.screen, CustomerScreen) and self.screen.rid == rid:
+                    self.pop_screen()
+
+            self.submit(Write(rid, lambda digest: self.changes.delete(rid, expected_digest=digest), record.digest, after=gone))
+
+        self.push_screen(ChoiceScreen(
+            f"Delete {name}?",
+            f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
+            [("y", "Delete"), ("n", "Keep")],
+        ), answer)
+
+    def action_due(self) -> None:
+        if not isinstance(self.screen, DueScreen):
+            self.push_screen(DueScreen())
+
+    def action_problems(self) -> None:
+        if not isinstance(self.screen, ProblemsScreen):
+            self.push_screen(ProblemsScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_quit(self) -> None:
+        self.exit(0)
+
+    # ------------------------------------------------------------ $EDITOR
+
+    def action_open_editor(self) -> None:
+        rid = self._target()
+        record = self._read(rid) if rid else None
+        if record is None:
+            return
+        if record.text is None:
+            self.notify(f"{record.relpath} cannot be read as text: {record.problems[0].message}", severity="error")
+            return
+        self.edit_in_editor(record, record.text)
+
+    def run_editor(self, path) -> str | None:
+        """Run $EDITOR on a file with the UI suspended; the error message when it cannot run."""
+        command = [*editor_command(), str(path)]
+        try:
+            try:
+                with self.suspend():
+                    subprocess.run(command, check=False)
+            except SuspendNotSupported:
+                # No terminal to hand over (tests, headless): the editor runs without one.
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        except (FileNotFoundError, PermissionError):
+            return f"cannot run the editor {command[0]!r}; set $EDITOR"
+        return None
+
+    def edit_in_editor(self, record: Record, text: str) -> None:
+        """Open `text` (the file, or the user's own earlier text) in $EDITOR; validate; commit or ask."""
+        rid = record.id
+        scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record: the modeline finds the schema
+        scratch.write_text(text, encoding="utf-8")
+        try:
+            error = self.run_editor(scratch)
+            new_text = scratch.read_text(encoding="utf-8")
+        finally:
+            scratch.unlink(missing_ok=True)
+        if error:
+            self.notify(error, severity="error")
+            return
+        if new_text == record.text:
+            self.notify(f"{rid}: no change")
+            return
+        _, problems = check_text(self.ws.schema, record.relpath, new_text)
+        if problems:
+            def answer(key: str | None) -> None:
+                if key == "r":
+                    self.edit_in_editor(record, new_text)
+                else:
+                    self.notify("Your edit was dropped; the file is unchanged")
+
+            body = "\n".join(str(p) for p in problems)
+            self.push_screen(ChoiceScreen(f"{record.relpath} would be invalid; nothing was written", body,
+                                          [("r", "Reopen the editor with my text"), ("d", "Drop my edit")]), answer)
+            return
+
+        def stale(error: Exception) -> None:
+            def answer(key: str | None) -> None:
+                fresh = self._read(rid)
+                if fresh is None:
+                    return
+                if key == "m":
+                    self.submit(Write(rid, lambda digest: self.changes.replace_text(rid, new_text, digest),
+                                      fresh.digest, on_stale=stale))
+                elif key == "e":
+                    self.edit_in_editor(fresh, new_text)
+                else:
+                    self.notify("Your edit was dropped; the file on disk is kept")
+
+            self.push_screen(ChoiceScreen(
+                f"{record.relpath} changed on disk while you were editing",
+                "Nothing was overwritten. Which version do you want to keep?",
+                [("m", "Mine (replace theirs)"), ("t", "Theirs (drop mine)"), ("e", "Edit mine again")],
+            ), answer)
+
+        self.submit(Write(rid, lambda digest: self.changes.replace_text(rid, new_text, digest), record.digest, on_stale=stale))
+
+
+def _short(value, limit: int = 40) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_app(ws: Workspace, today: Clock = dt.date.today) -> int:
+    """Open the UI on a workspace; returns the exit code (0 on a normal quit)."""
+    app = CrmApp(ws, today)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else app.return_code

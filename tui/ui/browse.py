@@ -1,0 +1,195 @@
+"""The main screen: the search box, the customer table, and a status line (shown / total, sort, load)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui.core.catalog import Filter
+from tui.ui.filters import FilterForm
+from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
+from tui.ui.table import LEGEND, MAIN_COLUMNS, CustomerTable
+
+if TYPE_CHECKING:
+    from tui.ui.app import CrmApp
+
+SEARCH_HINT = "/ search · grade:A stage:quoted country:DE region:Europe owner:mine|pool due:overdue tag:x is:invalid"
+SORT_TITLES = {field: title for title, field in SORTS.items()}
+
+
+def customer_bindings(show_all: bool = False) -> list[Binding]:
+    """The keys a customer has on every screen that shows one (the app carries out the actions)."""
+    return [
+        Binding("g", "app.grade", "Grade", tooltip="Re-grade the customer: g then A..E"),
+        Binding("l", "app.log_touch", "Log", tooltip="Log a touch (kind, note, next action, due), then re-grade"),
+        Binding("e", "app.edit", "Edit", tooltip="Edit the customer's fields in a form built from schema.yaml"),
+        Binding("ctrl+e", "app.open_editor", "$EDITOR", show=show_all,
+                tooltip="Open the customer's file in $EDITOR; validated after"),
+        Binding("delete", "app.delete", "Delete", show=show_all,
+                tooltip="Delete the customer (one commit; history can bring it back)"),
+    ]
+
+
+class BrowseScreen(Screen):
+    """Every customer, searched and filtered as you type, sorted by any column."""
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", key_display="/", tooltip="Search names, contacts, emails, phones, tags, notes"),
+        *customer_bindings(),
+        Binding("n", "app.new", "New", tooltip="Add a customer"),
+        Binding("d", "app.due", "Due", tooltip="Who to follow up: overdue, today, the next 7 days"),
+        Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
+        Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
+        Binding("s", "sort_next", "Sort", show=False, tooltip="Sort by the next column"),
+        Binding("S", "sort_reverse", "Reverse", show=False, key_display="shift+s", tooltip="Reverse the sort order"),
+        Binding("escape", "back", "Clear", show=False, tooltip="Leave the search box; again to clear the search"),
+    ]
+
+    DEFAULT_CSS = """
+    BrowseScreen #search { height: 1; border: none; padding: 0 1; background: $boost; }
+    BrowseScreen #search:focus { background: $surface-lighten-1; }
+    BrowseScreen #status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    app: "CrmApp"
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
+        rules = self.app.ws.rules
+        yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
+        yield Static("", id="status", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
+        self.table.focus()
+        self.update_status()
+
+    @property
+    def table(self) -> CustomerTable:
+        return self.query_one("#customers", CustomerTable)
+
+    @property
+    def search(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def current_id(self) -> str | None:
+        return self.table.cursor_id
+
+    # ------------------------------------------------------------ the app tells us
+
+    def records_changed(self, ids: set[str] | None = None) -> None:
+        self.table.rows_changed()
+        self.update_status()
+
+    def update_status(self, note: str = "") -> None:
+        listing = self.app.listing
+        arrow = "▼" if listing.reverse else "▲"
+        parts = []
+        if note or self.app.loading_note:
+            parts.append(note or self.app.loading_note)
+        parts.append(f"{len(listing):,} of {listing.total:,} customers")
+        parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
+        query = parse_query(self.search.value, self.app.me)
+        if query.unknown:
+            parts.append(f"not understood: {' '.join(query.unknown)}")
+        elif self.size.width >= 100:
+            parts.append(LEGEND)
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    # ------------------------------------------------------------ search and filters
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.apply_query(event.value)
+
+    def apply_query(self, text: str) -> None:
+        query = parse_query(text, self.app.me)
+        self.app.listing.set_filter(query.filter)
+        self.records_changed()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.search.has_focus:
+            event.stop()
+            self.table.focus()
+
+    def action_search(self) -> None:
+        self.search.focus()
+        self.search.cursor_position = len(self.search.value)
+
+    def set_query(self, text: str) -> None:
+        self.search.value = text  # Input.Changed applies it
+
+    def action_back(self) -> None:
+        if self.search.has_focus:
+            self.table.focus()
+        elif self.search.value:
+            self.set_query("")
+            self.apply_query("")
+
+    def action_filters(self) -> None:
+        query = parse_query(self.search.value, self.app.me)
+
+        def chosen(flt: Filter | None) -> None:
+            if flt is not None:
+                text = query_text(flt, self.app.me)
+                self.set_query(text)
+                self.apply_query(text)
+
+        self.app.push_screen(FilterForm(query.filter, self.app.listing.summaries(), self.app.ws.rules, self.app.me), chosen)
+
+    # ------------------------------------------------------------ sorting
+
+    def sort_by(self, field: str, reverse: bool | None = None) -> None:
+        listing = self.app.listing
+        if reverse is None:
+            reverse = not listing.reverse if field == listing.sort else False
+        listing.set_sort(field, reverse)
+        self.table.set_sort(field, reverse)
+        self.records_changed()
+
+    def action_sort_next(self) -> None:
+        order = SORT_ORDER
+        self.sort_by(order[(order.index(self.app.listing.sort) + 1) % len(order)], False)
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.app.listing.sort, not self.app.listing.reverse)
+
+    @on(CustomerTable.SortClicked)
+    def _sort_clicked(self, event: CustomerTable.SortClicked) -> None:
+        self.sort_by(event.sort)
+
+    @on(CustomerTable.Chosen)
+    def _chosen(self, event: CustomerTable.Chosen) -> None:
+        self.app.open_customer(event.rid)
+
+    # ------------------------------------------------------------ the command palette
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Commands this screen offers beyond its key bindings."""
+        me = self.app.me
+        commands = [
+            (f"Sort by {title}", f"Sort the table by {title} (again to reverse)", lambda f=field: self.sort_by(f))
+            for title, field in SORTS.items()
+        ]
+        presets = [
+            ("Show overdue customers", "due:overdue"),
+            ("Show customers due today", "due:today"),
+            ("Show customers due within 7 days", "due:due"),
+            ("Show my customers", "owner:mine" if me else ""),
+            ("Show the public pool", "owner:pool"),
+            ("Show invalid records", "is:invalid"),
+            ("Show all customers (clear the search)", ""),
+        ]
+        for title, text in presets:
+            commands.append((title, f"search: {text or '(empty)'}", lambda t=text: (self.set_query(t), self.apply_query(t))))
+        return commands

@@ -1,0 +1,65 @@
+"""`?`: every key of the screen underneath, what it does, the row markers and the search words."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from tui.ui.table import LEGEND
+
+SEARCH_HELP = (
+    "Type to search names, local names, contacts, emails, phones, tags and notes. Words like these filter:\n"
+    "  grade:A,B  stage:quoted  country:DE  region:Europe  industry:lighting  tag:oem\n"
+    "  owner:mine  owner:pool  owner:someone@example.com  due:overdue|today|soon|due  is:invalid"
+)
+
+
+def key_table(screen: Screen) -> Table:
+    table = Table(box=None, padding=(0, 2), show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    seen = set()
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        keys = [k for k, a in screen.active_bindings.items() if a.binding.action == binding.action]
+        shown = ", ".join(binding.key_display or screen.app.get_key_display(screen.active_bindings[k].binding) for k in keys)
+        table.add_row(shown, active.tooltip or binding.tooltip or binding.description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys of the screen it was opened from."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close", tooltip="Close the help"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 96; max-width: 100%; height: auto; max-height: 100%; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("Keys", style="bold"))
+            yield Static(key_table(self.under))
+            yield Static(Text("\nRow markers", style="bold"))
+            yield Static(LEGEND.replace("  ", "\n"), markup=False)
+            yield Static(Text("\nSearch", style="bold"))
+            yield Static(SEARCH_HELP, markup=False)
+            yield Static(Text("\nctrl+p lists every action by name. escape, ? or q closes this.", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()

@@ -1,0 +1,214 @@
+"""What the customer table shows: the search query, the filter it means, and the shown rows in order.
+
+Pure Python (no widgets), so it can be tested and benchmarked alone. The rows are kept sorted
+ascending on raw values; a reversed sort is read backwards by the table, so an update can still be
+placed by bisection. A keystroke that only narrows the search filters the rows already shown.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from typing import Callable, Iterable, NamedTuple
+
+from tui.core.catalog import Filter, Summary
+
+# What the table can sort by: the column's title and the Summary field it sorts on.
+SORTS: dict[str, str] = {
+    "name": "name",
+    "country": "country",
+    "grade": "grade",
+    "stage": "stage",
+    "owner": "owner",
+    "last contact": "last_contact",
+    "next follow-up": "next_followup",
+    "order total": "order_total",
+}
+SORT_ORDER = tuple(SORTS.values())
+
+# Words of the search box that set a filter instead of searching text: `grade:A,B owner:mine due:overdue`.
+QUERY_KEYS = {
+    "grade": "grade", "g": "grade",
+    "stage": "stage",
+    "country": "country", "cc": "country",
+    "region": "region",
+    "industry": "industry",
+    "owner": "owner",
+    "tag": "tag",
+    "due": "due",
+    "is": "is",
+}
+DUE_STATES = ("overdue", "today", "soon", "due")
+
+
+class Query(NamedTuple):
+    """The search box, read: the filter it sets, and what in it could not be read."""
+
+    filter: Filter
+    unknown: tuple[str, ...] = ()
+
+
+def parse_query(text: str, me: str = "") -> Query:
+    """Read the search box. `owner:mine` means `me` (the user's git email), `owner:pool` the public pool."""
+    words: list[str] = []
+    fields: dict[str, object] = {}
+    unknown: list[str] = []
+    for word in text.split():
+        key, sep, value = word.partition(":")
+        field = QUERY_KEYS.get(key.lower()) if sep else None
+        if field is None or not value:
+            words.append(word)
+            continue
+        if field == "owner":
+            if value.lower() == "pool":
+                fields["pool"] = True
+            elif value.lower() == "mine":
+                fields["owner"] = me or "\0nobody"  # no git identity: "mine" matches nobody, visibly
+            elif value.lower() not in ("any", "anyone"):
+                fields["owner"] = value
+        elif field == "is":
+            if value.lower() in ("invalid", "problem", "problems"):
+                fields["invalid"] = True
+            elif value.lower() == "pool":
+                fields["pool"] = True
+            else:
+                unknown.append(word)
+        elif field == "due":
+            if value.lower() in DUE_STATES:
+                fields["due"] = value.lower()
+            else:
+                unknown.append(word)
+        else:
+            fields[field] = value
+    return Query(Filter(text=" ".join(words), **fields), tuple(unknown))
+
+
+def query_text(flt: Filter, me: str = "") -> str:
+    """The search-box text that means `flt` (the inverse of parse_query)."""
+    parts = []
+    for field in ("grade", "stage", "country", "region", "industry", "tag", "due"):
+        value = getattr(flt, field)
+        if value:
+            parts.append(f"{field}:{value}")
+    if flt.pool:
+        parts.append("owner:pool")
+    elif flt.owner:
+        mine = flt.owner == (me or "\0nobody")
+        parts.append("owner:mine" if mine else f"owner:{flt.owner}")
+    if flt.invalid:
+        parts.append("is:invalid")
+    if flt.text:
+        parts.append(flt.text)
+    return " ".join(parts)
+
+
+def row_key(field: str) -> Callable[[Summary], tuple]:
+    """Sort on the raw value, blanks last, then name and id so equal values keep a stable order."""
+    if field == "order_total":
+        return lambda s: (s.order_total, s.name.casefold(), s.id)
+    if field == "name":
+        return lambda s: (s.name.casefold(), s.id)
+    index = Summary._fields.index(field)
+    return lambda s: (s[index] == "", s[index], s.name.casefold(), s.id)
+
+
+class Listing:
+    """The customers a table shows: all of them, the filter, the sort, and the shown rows in order."""
+
+    def __init__(self, summaries: Iterable[Summary] = (), today: dt.date | None = None, sort: str = "name"):
+        self.today = today or dt.date.today()
+        self.sort = sort
+        self.reverse = False
+        self.filter = Filter()
+        self._key = row_key(sort)
+        self._all: list[Summary] = sorted(summaries, key=self._key)
+        self._by_id: dict[str, Summary] = {s.id: s for s in self._all}
+        self.shown: list[Summary] = list(self._all)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    def row(self, index: int) -> Summary:
+        """The row at a position as the user sees it (reversed sorts read from the end)."""
+        return self.shown[-1 - index] if self.reverse else self.shown[index]
+
+    def get(self, rid: str) -> Summary | None:
+        return self._by_id.get(rid)
+
+    def position(self, rid: str) -> int | None:
+        """Where a customer is in the shown rows, or None when it is filtered out."""
+        summary = self._by_id.get(rid)
+        if summary is None:
+            return None
+        key = self._key(summary)
+        i = bisect.bisect_left(self.shown, key, key=self._key)
+        if i < len(self.shown) and self.shown[i].id == rid:
+            return len(self.shown) - 1 - i if self.reverse else i
+        return None
+
+    def summaries(self) -> list[Summary]:
+        return self._all
+
+    # ------------------------------------------------------------ changing
+
+    def set_filter(self, flt: Filter) -> None:
+        old = self.filter
+        self.filter = flt
+        if flt == Filter():
+            self.shown = list(self._all)
+            return
+        narrows = old._replace(text="") == flt._replace(text="") and flt.text.casefold().startswith(old.text.casefold())
+        source = self.shown if narrows else self._all
+        if flt._replace(text="") == Filter():
+            # Text only, the common keystroke: skip the other checks.
+            words = flt.text.casefold().split()
+            self.shown = [s for s in source if all(w in s.search for w in words)]
+        else:
+            today = self.today
+            self.shown = [s for s in source if flt.matches(s, today)]
+
+    def set_sort(self, sort: str, reverse: bool = False) -> None:
+        if sort not in SORT_ORDER:
+            raise ValueError(f"cannot sort by {sort!r}")
+        if sort != self.sort:
+            self.sort = sort
+            self._key = row_key(sort)
+            self._all.sort(key=self._key)
+            self.shown.sort(key=self._key)
+        self.reverse = reverse
+
+    def set_today(self, today: dt.date) -> None:
+        if today != self.today:
+            self.today = today
+            flt, self.filter = self.filter, Filter()
+            self.set_filter(flt)
+
+    def replace_all(self, summaries: Iterable[Summary]) -> None:
+        self._all = sorted(summaries, key=self._key)
+        self._by_id = {s.id: s for s in self._all}
+        flt, self.filter = self.filter, Filter()
+        self.set_filter(flt)
+
+    def update(self, summary: Summary) -> None:
+        """Put one new or changed customer in its place (by key: no re-sort, no re-filter of the rest)."""
+        self.remove(summary.id)
+        self._by_id[summary.id] = summary
+        bisect.insort(self._all, summary, key=self._key)
+        if self.filter.matches(summary, self.today):
+            bisect.insort(self.shown, summary, key=self._key)
+
+    def remove(self, rid: str) -> None:
+        old = self._by_id.pop(rid, None)
+        if old is None:
+            return
+        for rows in (self._all, self.shown):
+            key = self._key(old)
+            i = bisect.bisect_left(rows, key, key=self._key)
+            if i < len(rows) and rows[i].id == rid:
+                del rows[i]
