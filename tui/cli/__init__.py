@@ -16,7 +16,7 @@ from functools import cached_property
 import tui
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 
-COMMANDS = ("tui.cli.setup", "tui.cli.records")
+COMMANDS = ("tui.cli.setup", "tui.cli.records", "tui.cli.history")
 
 EPILOG = """\
 Run `crm` with no command to open the terminal UI on the workspace (found from the current folder
@@ -36,6 +36,9 @@ class Context:
         from tui.core.workspace import Workspace
 
         ws = Workspace.find(self.args.workspace)
+        from tui.core.merge import ensure_driver
+
+        ensure_driver(ws.root)  # a fresh clone gets the field-level merge driver on its first crm command
         as_of = getattr(self.args, "as_of", None)
         if as_of is not None:
             from tui.core.asof import workspace_as_of

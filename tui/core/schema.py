@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
@@ -173,6 +174,7 @@ class Schema:
                 path = tuple(exc.path[1:]) if exc.path else ()
                 errors = [(path, _message(path, exc.message.replace("data.", "", 1)))]
         errors += _rule_errors(data, self.rules)
+        errors += conflict_problems(relpath.rsplit("/", 1)[-1].removesuffix(".yaml"), data)
         if not errors:
             return []
         if nodes is None and text is not None:

@@ -1,0 +1,183 @@
+"""Git commands: history, undo, sync, resolve, and the merge driver git calls."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tui.core.errors import CrmError, NotFound, UsageError
+from tui.core.schema import to_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("history", help="every change to a customer: who, when, field by field",
+                       description="List every commit that touched the record, newest first, with its author, date and "
+                       "field-level changes. With FIELD: every value that field has had, who set it and when.")
+    p.add_argument("id", help="the id (a deleted record's id works too), or a unique start of it")
+    p.add_argument("field", nargs="?", help="a top-level field, e.g. grade")
+    p.add_argument("--limit", type=int, metavar="N", help="only the N newest changes")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("undo", help="revert the latest change to a customer, as a new commit",
+                       description="Revert the latest change to the record (run again to go further back). Refuses when a "
+                       "later change to the same field is in the way.")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("sync", help="commit hand edits, fetch, rebase, validate, push: all or nothing",
+                       description="Commit pending valid hand edits to records/, fetch, rebase onto the upstream (records "
+                       "merge field by field), validate and push. On any failure the workspace is left as it was. Never "
+                       "prompts for a password. Exit codes: 0 synced, 1 failed (nothing changed).")
+    p.add_argument("--force", action="store_true", help="push even if it deletes more records than --max-deletes")
+    p.add_argument("--max-deletes", type=int, metavar="N",
+                   help="refuse to push a change deleting more than N records (default: git config crm.maxDeletes, else 10)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up on the network after S seconds (default: 60)")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("resolve", help="settle a conflict: FIELD takes VALUE; one commit",
+                       description="Settle a conflict left by a sync: FIELD (as listed by `crm validate`) takes VALUE and "
+                       "the field's conflict entries go. For a record deleted elsewhere: `crm resolve ID record keep|delete`.")
+    p.add_argument("id")
+    p.add_argument("field", help="e.g. grade, or contacts.0.phone, or record")
+    p.add_argument("value", nargs="?", help="the value that wins (read as the schema types the field)")
+    p.add_argument("--unset", action="store_true", help="settle by removing the field")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("merge-driver", help=argparse.SUPPRESS)
+    p.add_argument("base")
+    p.add_argument("ours")
+    p.add_argument("theirs")
+    p.add_argument("pathname", nargs="?", default="")
+    p.set_defaults(func=cmd_merge_driver)
+
+
+def _find(ctx, query: str) -> str:
+    """An existing record's id, else an exact id that only history knows (a deleted record)."""
+    try:
+        return ctx.find_id(query)
+    except (NotFound, UsageError):
+        from tui.core.workspace import ID_PATTERN
+
+        if ID_PATTERN.match(query):
+            return query
+        raise
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 500:
+            end = "\n" if done >= total else ""
+            print(f"\rIndexing history… {done}/{total} commits", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_history(args, ctx) -> int:
+    from tui.core.history import field_history, record_history
+
+    rid = _find(ctx, args.id)
+    if args.field:
+        values = field_history(ctx.ws, rid, args.field)
+        if args.limit:
+            values = values[: args.limit]
+        if args.json:
+            out = [{"value": to_json(v.value), "present": v.present, "commit": v.commit, "author": v.author,
+                    "email": v.email, "date": v.when.isoformat()} for v in values]
+            json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+            print()
+            return 0
+        if not values:
+            print(f"{rid}: {args.field} was never set")
+            return 0
+        for v in values:
+            shown = _value(v.value) if v.present else "(removed)"
+            print(f"{v.when:%Y-%m-%d %H:%M}  {v.commit[:7]}  {v.email:<24} {shown}")
+        return 0
+    entries = record_history(ctx.ws, rid, limit=args.limit, progress=_progress())
+    if args.json:
+        out = [{"commit": e.commit, "author": e.author, "email": e.email, "date": e.when.isoformat(), "subject": e.subject,
+                "status": e.status, "changes": [{"field": c.field, "kind": c.kind, "old": to_json(c.old), "new": to_json(c.new),
+                                                  "text": str(c)} for c in e.changes]} for e in entries]
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for e in entries:
+        print(f"{e.when:%Y-%m-%d %H:%M}  {e.short}  {e.email:<24} {e.subject}")
+        for change in e.changes:
+            print(f"    {change}")
+    return 0
+
+
+def _value(value) -> str:
+    from tui.core.history import _show
+
+    return _show(value)
+
+
+def cmd_undo(args, ctx) -> int:
+    from tui.core.undo import undo
+
+    change = undo(ctx.ws, _find(ctx, args.id), ctx.today)
+    print(change.message)
+    return 0
+
+
+def cmd_sync(args, ctx) -> int:
+    from tui.core.sync import SyncError, as_dict, sync
+
+    say = (lambda step: print(f"crm sync: {step}", file=sys.stderr)) if sys.stderr.isatty() else None
+    try:
+        result = sync(ctx.ws, force=args.force, max_deletes=args.max_deletes, timeout=args.timeout, progress=say)
+    except SyncError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        if args.json:
+            json.dump({"ok": False, "error": str(exc), "problems": [str(p) for p in exc.problems]}, sys.stdout, indent=2)
+            print()
+        raise
+    if args.json:
+        json.dump({"ok": True, **as_dict(result)}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(result.summary())
+    if result.changed_by_others:
+        print("changed by others: " + ", ".join(result.changed_by_others))
+    for rid in result.conflicts:
+        print(f"conflict: {rid} (`crm show {rid}`, then `crm resolve {rid} FIELD VALUE`)")
+    return 0
+
+
+def cmd_resolve(args, ctx) -> int:
+    from tui.cli.records import parse_value
+    from tui.core.conflicts import RECORD, field_path, resolve
+
+    rid = ctx.find_id(args.id)
+    if args.unset and args.value is not None:
+        raise UsageError("give either a VALUE or --unset")
+    if args.field == RECORD:
+        value = args.value
+    elif args.unset:
+        value = None
+    elif args.value is None:
+        raise UsageError("give the VALUE that wins (or --unset to remove the field)")
+    else:
+        value = parse_value(ctx, field_path(args.field), args.value)
+    change = resolve(ctx.ws, rid, args.field, value, unset=args.unset, today=ctx.today)
+    print(change.message)
+    return 0
+
+
+def cmd_merge_driver(args, ctx) -> int:
+    from tui.core.merge import run_driver
+
+    try:
+        return run_driver(args.base, args.ours, args.theirs, args.pathname)
+    except CrmError as exc:
+        print(f"crm merge-driver: {exc}", file=sys.stderr)
+        return 1
