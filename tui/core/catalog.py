@@ -164,13 +164,15 @@ DUE_ORDER = {"overdue": 0, "today": 1, "soon": 2}
 
 def due_queue(summaries: Iterable[Summary], today: dt.date, owner: str = "", days: int = 7) -> list[tuple[str, Summary]]:
     """Overdue first (oldest first), then today, then the next `days` days, in date order."""
+    now = today.isoformat()
+    horizon = (today + dt.timedelta(days=days)).isoformat()
+    owner = owner.casefold()
     queue = []
     for s in summaries:
-        if owner and s.owner.casefold() != owner.casefold():
+        day = s.next_followup
+        if not day or day > horizon or (owner and s.owner.casefold() != owner):
             continue
-        state = followup_state(s.next_followup, today, days)
-        if state:
-            queue.append((state, s))
+        queue.append(("overdue" if day < now else "today" if day == now else "soon", s))
     queue.sort(key=lambda item: (DUE_ORDER[item[0]], item[1].next_followup, item[1].name.casefold()))
     return queue
 
