@@ -19,6 +19,14 @@ SEARCH_HELP = (
 )
 
 
+KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "escape", "enter": "enter"}
+
+
+def key_name(key: str) -> str:
+    """A key as people write it: ctrl+e, delete, /, ?."""
+    return KEY_NAMES.get(key, key)
+
+
 def key_table(screen: Screen) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(style="bold", no_wrap=True)
@@ -30,7 +38,7 @@ def key_table(screen: Screen) -> Table:
             continue
         seen.add(binding.action)
         keys = [k for k, a in screen.active_bindings.items() if a.binding.action == binding.action]
-        shown = ", ".join(binding.key_display or screen.app.get_key_display(screen.active_bindings[k].binding) for k in keys)
+        shown = ", ".join(key_name(k) for k in keys)
         table.add_row(shown, active.tooltip or binding.tooltip or binding.description)
     return table
 

@@ -21,13 +21,12 @@ class ProblemsScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
-        Binding("enter", "fix", "Fix in $EDITOR", tooltip="Open the record in $EDITOR to fix it"),
-        Binding("ctrl+e", "app.open_editor", "$EDITOR", show=False, tooltip="Open the record in $EDITOR"),
+        Binding("ctrl+e", "fix", "Fix in $EDITOR", tooltip="Open the record in $EDITOR to fix it (enter too)"),
     ]
 
     DEFAULT_CSS = """
     ProblemsScreen #problems-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    ProblemsScreen OptionList { height: 1fr; border: none; }
+    ProblemsScreen OptionList, ProblemsScreen OptionList:focus { height: 1fr; border: none; padding: 0 1; }
     """
 
     app: "CrmApp"

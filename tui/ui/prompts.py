@@ -80,7 +80,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                 yield Static(self.body, markup=False)
             with Horizontal():
                 for key, label in self.choices:
-                    yield Button(f"[{key}] {label}", id=f"choice-{key}", compact=True)
+                    yield Button(Text(f"[{key}] {label}"), id=f"choice-{key}", compact=True)
 
     def on_key(self, event: events.Key) -> None:
         for key, _ in self.choices:

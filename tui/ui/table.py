@@ -345,7 +345,8 @@ class CustomerTable(ScrollView, can_focus=True):
         for column, w in zip(self.columns, self._widths):
             title = column.title
             if column.sort and column.sort == self.sort_field:
-                title += " ▼" if self.sort_reverse else " ▲"
+                arrow = "▼" if self.sort_reverse else "▲"
+                title = f"{title} {arrow}" if cell_len(title) + 2 <= w else title[: max(w - 1, 0)] + arrow
             cells.append(fit(title, w, column.right))
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
