@@ -415,13 +415,19 @@ def _other_side(git_dir: Path | None, pathname: str) -> tuple[str | None, dt.dat
         picks = [ln for ln in lines if len(ln) > 1 and ln[0] in ("pick", "p", "reword", "r", "edit", "e", "squash", "s", "fixup", "f")]
         if picks:
             commit = picks[-1][1]
+    if commit is None:  # `git merge` names the other side in GITHEAD_<sha>=<branch>
+        heads = [k[8:] for k in os.environ if k.startswith("GITHEAD_") and len(k) >= 48]
+        head = (git_dir / "HEAD").read_text().strip() if (git_dir / "HEAD").is_file() else ""
+        theirs = [h for h in heads if h not in head]
+        if len(theirs) == 1:
+            commit = theirs[0]
     for name in ("CHERRY_PICK_HEAD", "MERGE_HEAD", "REVERT_HEAD"):
         if commit is None and (git_dir / name).is_file():
             commit = name
     if commit is None:
         return None, None
     args = ["log", "-1", "--format=%ae%x00%as", commit]
-    if commit == "MERGE_HEAD":
+    if commit == "MERGE_HEAD" or (commit and len(commit) == 40 and not done.is_file()):
         args += ["--", pathname]
     proc = Git(Path.cwd()).run(*args, check=False)
     email, _, day = proc.stdout.strip().partition("\0")

@@ -498,6 +498,8 @@ def _restore(git: Git, saved_head: str | None, committed_tip: str | None, commit
         git.run("rebase", "--abort", check=False)
     if saved_head is None or committed_tip is None:
         return
+    if _rev(git, "HEAD") == saved_head == committed_tip:
+        return  # nothing was committed or brought in: the user's uncommitted edits are untouched, keep them so
     git.run("reset", "-q", "--hard", committed_tip)
     if committed_tip != saved_head:
         git.run("reset", "-q", "--soft", saved_head)
