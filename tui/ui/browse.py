@@ -123,7 +123,8 @@ class BrowseScreen(Screen):
             self.table.focus()
 
     def action_search(self) -> None:
-        self.search.focus()
+        # Synchronous, unlike Widget.focus(): keys typed right after "/" must land in the box.
+        self.set_focus(self.search)
         self.search.cursor_position = len(self.search.value)
 
     def set_query(self, text: str) -> None:

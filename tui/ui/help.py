@@ -28,19 +28,32 @@ def key_name(key: str) -> str:
 
 
 def key_table(screen: Screen) -> Table:
+    """The screen's own keys first, then the app's, then the focused widget's (movement)."""
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    active = screen.active_bindings
+    app = screen.app
+
+    def rank(item) -> int:
+        node = item[1].node
+        return 0 if node is screen else 1 if node is app else 2
+
     seen = set()
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if not binding.description or binding.action in seen:
+    for key, entry in sorted(active.items(), key=rank):
+        binding = entry.binding
+        if not binding.description or binding.action in seen or binding.action in GENERIC_ACTIONS:
             continue
         seen.add(binding.action)
-        keys = [k for k, a in screen.active_bindings.items() if a.binding.action == binding.action]
-        shown = ", ".join(key_name(k) for k in keys)
-        table.add_row(shown, active.tooltip or binding.tooltip or binding.description)
+        keys = [k for k, a in active.items() if a.binding.action == binding.action and a.node is entry.node]
+        table.add_row(", ".join(key_name(k) for k in keys), entry.tooltip or binding.tooltip or binding.description)
     return table
+
+
+# Textual's own scrolling, focus and copy keys: standard everywhere, so not worth a line of help.
+GENERIC_ACTIONS = {"app.focus_next", "app.focus_previous", "scroll_left", "scroll_right", "page_left", "page_right", "focus_next", "focus_previous",
+                   "screen.copy_text", "copy_text", "app.copy_text", "scroll_up", "scroll_down", "scroll_home",
+                   "scroll_end", "page_up", "page_down"}
 
 
 class HelpScreen(ModalScreen[None]):
