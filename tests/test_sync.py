@@ -73,7 +73,7 @@ def test_same_field_conflict_is_kept_flagged_and_resolved_in_one_commit(farm):
     code, out, _ = run(b, "validate")
     assert code == 1 and f"records/{RID}.yaml:" in out and f"crm resolve {RID} grade VALUE" in out
     before = head(b)
-    assert ok(b, "resolve", RID, "grade", "A").strip() == f"{RID}: resolve grade: A (over A)"
+    assert ok(b, "resolve", RID, "grade", "A").strip() == f"{RID}: resolve grade: B / A -> A"
     assert git(b, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
     assert data(b)["grade"] == "A" and "conflicts" not in data(b)
     assert run(b, "validate")[0] == 0

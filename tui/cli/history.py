@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -46,7 +45,7 @@ def register(sub) -> None:
     p.add_argument("--unset", action="store_true", help="settle by removing the field")
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("merge-driver", help=argparse.SUPPRESS)
+    p = sub.add_parser("merge-driver")  # no help=: argparse then leaves it out of the command list (git runs it)
     p.add_argument("base")
     p.add_argument("ours")
     p.add_argument("theirs")

@@ -142,13 +142,13 @@ def resolve(ws, rid: str, field: str, value: Any = None, *, unset: bool = False,
             if unset:
                 if current is not None:
                     text = delete_value(text, path)
-                message = f"resolve {field}: unset (over {others})"
+                message = f"resolve {field}: {_show(current)} / {others} -> (unset)"
             else:
                 if value is None:
                     raise UsageError("give the VALUE that wins (or --unset)")
                 if current != value:
                     text = set_value(text, path, value, style='"' if path[-1] == "country" else None)
-                message = f"resolve {field}: {_show(value)} (over {others})"
+                message = f"resolve {field}: {_show(current)} / {others} -> {_show(value)}"
         if len(hits) == len(block):
             text = delete_value(text, (KEY,))
         else:

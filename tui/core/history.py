@@ -302,8 +302,8 @@ def diff_records(old: dict | None, new: dict | None) -> list[FieldChange]:
         a, b = old.get(key), new.get(key)
         if _equal(a, b) and (key in old) == (key in new):
             continue
-        if key in LIST_KEYS and isinstance(a, list) and isinstance(b, list):
-            out += _diff_items(key, a, b)
+        if key in LIST_KEYS and isinstance(a, (list, type(None))) and isinstance(b, (list, type(None))):
+            out += _diff_items(key, a or [], b or [])
         else:
             out.append(FieldChange(key, "set", a, b))
     return out
