@@ -163,3 +163,20 @@ def test_demo_history_is_indexed_once_then_read_from_the_index(tmp_path):
     entries = record_history(ws, rid)
     assert len(entries) == len(index.records[rid]) > 5
     assert all(e.changes for e in entries)
+
+
+def test_piecewise_parsing_gives_the_same_data_as_a_whole_parse(tmp_path):
+    from tui.core.history import piecewise, read_blobs
+    from tui.core.yamlparse import parse
+
+    ws = build_demo(tmp_path / "demo")
+    blobs = git(ws.root, "rev-list", "--objects", "--all").split("\n")
+    shas = [line.split()[0] for line in blobs if line.endswith(".yaml") and "/" in line]
+    texts = list(read_blobs(ws, shas).values())
+    assert len(texts) > 200
+    pieces: dict = {}
+    odd = "# c\nname: X   # n\ncountry: \"DE\"\ntags:\n- a\n- b  # two\nlog:\n  # first\n  - on: 2025-01-01\n    via: call\nnotes: |\n  - not an item\n"
+    for text in [*texts, odd]:
+        got = piecewise(text, pieces)
+        assert got is not None and got == parse(text)[0]
+    assert piecewise("- a\n- b\n", {}) is None

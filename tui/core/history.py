@@ -276,14 +276,83 @@ def text_at(ws: Workspace, blob: str | None) -> str | None:
     return read_blobs(ws, [blob]).get(blob)
 
 
-def _data(text: str | None) -> tuple[dict | None, str | None]:
+def _data(text: str | None, pieces: dict | None = None) -> tuple[dict | None, str | None]:
     if text is None:
         return None, None
+    if pieces is not None:
+        data = piecewise(text, pieces)
+        if data is not None:
+            return data, None
     try:
         data, _ = parse(text)
     except YamlProblem as exc:
         return None, f"could not be parsed (line {exc.line}: {exc.message})"
     return (data, None) if isinstance(data, dict) else (None, "not a mapping of fields")
+
+
+def piecewise(text: str, pieces: dict) -> dict | None:
+    """A record's data, parsing only the pieces not seen before: each top-level entry, and each item of
+    a top-level block list, is parsed on its own and remembered by its text. Consecutive versions of a
+    record share almost all their pieces, so a long history parses each touch once instead of once per
+    version. None when the text is not laid out simply enough (the caller parses it whole)."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines(keepends=True):
+        first = line[:1]
+        if first in (" ", "\t", "\n", "\r", "#", "-", "%", "") or line.startswith("..."):
+            if blocks:
+                blocks[-1].append(line)
+            elif line.strip() and not line.lstrip().startswith("#"):
+                return None
+        else:
+            blocks.append([line])
+    data: dict = {}
+    try:
+        for block in blocks:
+            head = block[0]
+            body = [ln for ln in block[1:] if ln.strip() and not ln.lstrip().startswith("#")]
+            key_part, sep, rest = head.partition(":")
+            rest = rest.split(" #", 1)[0].strip() if not rest.strip().startswith(("'", '"')) else rest.strip()
+            if sep and not rest and body and body[0].lstrip().startswith("- ") and key_part and key_part[0] not in "'\"[{&*!|>?":
+                indent = len(body[0]) - len(body[0].lstrip())
+                items, current = [], None
+                for ln in block[1:]:
+                    if ln.startswith(" " * indent + "- ") or ln.rstrip("\r\n") == " " * indent + "-":
+                        current = [ln]
+                        items.append(current)
+                    elif current is not None:
+                        current.append(ln)
+                    elif ln.strip() and not ln.lstrip().startswith("#"):
+                        return None
+                values = []
+                for item in items:
+                    piece = "".join(item)
+                    if piece not in pieces:
+                        parsed, _ = parse(piece)
+                        pieces[piece] = parsed[0] if isinstance(parsed, list) and len(parsed) == 1 else _BAD
+                    if pieces[piece] is _BAD:
+                        return None
+                    values.append(pieces[piece])
+                key = key_part.strip()
+                if key in data:
+                    return None
+                data[key] = values
+                continue
+            piece = "".join(block)
+            if piece not in pieces:
+                parsed, _ = parse(piece)
+                pieces[piece] = parsed if isinstance(parsed, dict) and len(parsed) == 1 else _BAD
+            if pieces[piece] is _BAD:
+                return None
+            ((key, value),) = pieces[piece].items()
+            if key in data:
+                return None
+            data[key] = value
+    except YamlProblem:
+        return None
+    return data
+
+
+_BAD = object()
 
 
 # ------------------------------------------------------------------ field-level changes
@@ -374,10 +443,11 @@ def record_history(ws: Workspace, rid: str, *, limit: int | None = None, changes
     rows = rows[:limit] if limit else rows
     texts = read_blobs(ws, [b for r in rows for b in r[2:]]) if changes else {}
     parsed: dict[str, tuple] = {}
+    pieces: dict[str, Any] = {}
 
     def data(blob):
         if blob not in parsed:
-            parsed[blob] = _data(texts.get(blob)) if blob else (None, None)
+            parsed[blob] = _data(texts.get(blob), pieces) if blob else (None, None)
         return parsed[blob]
 
     out = []

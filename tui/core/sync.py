@@ -390,7 +390,8 @@ def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head
                         "and sync again", bad)
     for rid in others:
         target = ws.record_path(rid) if ID_PATTERN.match(rid) else None
-        if target is not None and target.exists():
+        # Only a file that mentions the block can hold one: skip parsing the rest (a sync may bring in thousands).
+        if target is not None and target.exists() and f"{cf.KEY}:".encode() in target.read_bytes():
             record = read_record(ws.schema, rid, target, f"records/{rid}.yaml")
             if cf.entries(record.data):
                 conflicted.add(rid)
