@@ -119,3 +119,14 @@ def test_a_corrupt_cache_costs_only_a_cold_load(workspace: Path):
     load_catalog(ws)
     (ws.state_dir / store.CACHE_NAME).write_bytes(b"not a pickle")
     assert len(load_catalog(ws)) == 6
+
+
+def test_load_cached_paints_from_the_cache_then_load_catalog_corrects_it(workspace: Path):
+    ws = Workspace(workspace)
+    assert store.load_cached(ws) is None  # nothing saved yet
+    full = load_catalog(ws)
+    target = sorted((workspace / "records").glob("*.yaml"))[0]
+    target.unlink()
+    quick = store.load_cached(ws)
+    assert quick.summaries == full.summaries  # stale by design: the file is gone but still listed
+    assert target.stem not in load_catalog(ws).summaries

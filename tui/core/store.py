@@ -8,14 +8,15 @@ cores when there are many. The cache is dropped whole when schema.yaml or this p
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
-import pickle
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import tui
 from tui.core.catalog import Summary, summarize
@@ -25,8 +26,8 @@ from tui.core.record import check_text
 from tui.core.schema import Schema
 from tui.core.workspace import Workspace
 
-CACHE_FORMAT = 1
-CACHE_NAME = "catalog.pickle"
+CACHE_FORMAT = 2
+CACHE_NAME = "catalog.marshal"
 RACY_NS = 2_000_000_000  # a file touched this close to the last save is re-hashed, not trusted by stat
 PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves
 BATCH = 200
@@ -76,31 +77,65 @@ def _cache_path(ws: Workspace) -> Path:
     return ws.state_dir / CACHE_NAME
 
 
-def _read_cache(ws: Workspace, schema: Schema) -> tuple[dict, int]:
+def _read_blob(ws: Workspace, schema: Schema):
+    """The saved cache as columns, or None when it is missing, unreadable or for another schema.
+
+    Stored by column with marshal: at 100,000 records that loads about twice as fast as pickling
+    one tuple a record, since the file holds a few long lists rather than a million small objects."""
     try:
-        with open(_cache_path(ws), "rb") as fh:
-            blob = pickle.load(fh)
-        if blob.get("key") == (CACHE_FORMAT, tui.__version__, schema.digest):
-            return blob["entries"], blob["saved_ns"]
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ValueError, KeyError):
-        pass  # a missing or unreadable cache only costs a cold load
-    return {}, 0
+        blob = marshal.loads(_cache_path(ws).read_bytes())
+        key, saved_ns, names, sizes, mtimes, inodes, digests, columns = blob
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # a missing or unreadable cache only costs a cold load
+    if tuple(key) != (CACHE_FORMAT, tui.__version__, schema.digest) or len(columns) != len(Summary._fields):
+        return None
+    return saved_ns, names, sizes, mtimes, inodes, digests, columns
+
+
+def _rows(columns: list) -> Iterator[Summary]:
+    return map(tuple.__new__, repeat(Summary), zip(*columns)) if columns[0] else iter(())
+
+
+def _read_cache(ws: Workspace, schema: Schema) -> tuple[dict, int]:
+    """{file name: (stat key, digest, Summary)} and when it was saved; ({}, 0) when unusable."""
+    blob = _read_blob(ws, schema)
+    if blob is None:
+        return {}, 0
+    saved_ns, names, sizes, mtimes, inodes, digests, columns = blob
+    return dict(zip(names, zip(zip(sizes, mtimes, inodes), digests, _rows(columns)))), saved_ns
 
 
 def _write_cache(ws: Workspace, schema: Schema, entries: dict) -> None:
     path = _cache_path(ws)
+    names = list(entries)
+    values = entries.values()
+    stats = list(zip(*(v[0] for v in values))) or [(), (), ()]
+    columns = [list(c) for c in zip(*(v[2] for v in values))] or [[] for _ in Summary._fields]
+    blob = (
+        (CACHE_FORMAT, tui.__version__, schema.digest), time.time_ns(), names,
+        list(stats[0]), list(stats[1]), list(stats[2]), [v[1] for v in values], columns,
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            pickle.dump(
-                {"key": (CACHE_FORMAT, tui.__version__, schema.digest), "saved_ns": time.time_ns(), "entries": entries},
-                fh,
-                protocol=pickle.HIGHEST_PROTOCOL,
-            )
+        tmp.write_bytes(marshal.dumps(blob))
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, ValueError):
         pass  # the cache is derived: failing to save it (read-only checkout, full disk) loses nothing
+
+
+def load_cached(ws: Workspace) -> Catalog | None:
+    """The catalog as last saved, without looking at the records (None when there is no usable cache).
+
+    For a first paint at 100,000 records: it skips a stat of every file, so it may be stale until
+    `load_catalog` (in a worker) confirms or corrects it."""
+    started = time.perf_counter()
+    blob = _read_blob(ws, ws.schema)
+    if blob is None:
+        return None
+    columns = blob[-1]
+    summaries = dict(zip(columns[0], _rows(columns)))
+    return Catalog(summaries, len(summaries), 0, time.perf_counter() - started)
 
 
 def load_catalog(ws: Workspace, progress: Progress | None = None, jobs: int | None = None) -> Catalog:
