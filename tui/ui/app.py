@@ -7,11 +7,13 @@ action as one commit through tui.core.changes (in a worker, with stale writes ca
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shlex
 import subprocess
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Callable
 
@@ -70,6 +72,27 @@ class CrmApp(App[int]):
         self.loading_note = "Reading customers…"
         self.watch_interval = watch_interval
         self._git_lock = threading.Lock()
+        # The catalog starts loading now, while Textual starts up, so the first screen comes sooner.
+        self._preload: Future | None = Future()
+        threading.Thread(target=self._read_catalog, args=(self._preload,), daemon=True, name="crm-preload").start()
+
+    def _read_catalog(self, future: Future) -> None:
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if self.is_running and (done >= total or now - last[0] > 0.1):
+                last[0] = now
+                self.post_message(LoadProgress(done, total))
+
+        # Unpickling the cache makes many small objects; the collector would rescan them again and again.
+        gc.disable()
+        try:
+            future.set_result(load_catalog(self.ws, progress=progress))
+        except BaseException as exc:  # handed to the load worker, which shows it
+            future.set_exception(exc)
+        finally:
+            gc.enable()
 
     def get_default_screen(self) -> BrowseScreen:
         return BrowseScreen()
@@ -83,16 +106,12 @@ class CrmApp(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         """Read the catalog (warm from the cache, or parsed in parallel with progress)."""
+        future, self._preload = self._preload, None
+        if future is None:
+            future = Future()
+            self._read_catalog(future)
         try:
-            last = [0.0]
-
-            def progress(done: int, total: int) -> None:
-                now = time.monotonic()
-                if done >= total or now - last[0] > 0.1:
-                    last[0] = now
-                    self.post_message(LoadProgress(done, total))
-
-            catalog = load_catalog(self.ws, progress=progress)
+            catalog = future.result()
         except CrmError as exc:
             self.post_message(LoadFailed(exc))
             return
@@ -499,6 +518,7 @@ def _short(value, limit: int = 40) -> str:
 
 def run_app(ws: Workspace, today: Clock = dt.date.today) -> int:
     """Open the UI on a workspace; returns the exit code (0 on a normal quit)."""
+    ws.schema  # a broken schema.yaml is reported by the CLI (file:line:col) before the screen is taken
     app = CrmApp(ws, today)
     result = app.run()
     return int(result or 0) if app.return_code in (None, 0) else app.return_code

@@ -29,6 +29,7 @@ class FilterForm(ModalScreen[Filter | None]):
         Binding("ctrl+s", "apply", "Apply", tooltip="Show the customers that match"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing the filters"),
         Binding("ctrl+r", "clear", "Clear all", tooltip="Clear every filter"),
+        Binding("q", "stay", show=False),  # q on a dropdown closes nothing
     ]
 
     DEFAULT_CSS = """
@@ -98,3 +99,6 @@ class FilterForm(ModalScreen[Filter | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_stay(self) -> None:
+        """Swallow q while choosing filters."""

@@ -33,6 +33,7 @@ class RecordForm(Screen[FormResult | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Check the fields and commit the change"),
         Binding("escape", "cancel", "Cancel", tooltip="Close the form without saving"),
+        Binding("q", "stay", show=False),  # q on a dropdown must not quit and lose the form
     ]
 
     DEFAULT_CSS = """
@@ -161,6 +162,9 @@ class RecordForm(Screen[FormResult | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def action_stay(self) -> None:
+        """Swallow q: quitting from a form would lose what was typed."""
+
 
 @dataclass(frozen=True)
 class Touch:
@@ -189,6 +193,7 @@ class LogForm(ModalScreen[Touch | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Log the touch (one commit)"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without logging"),
+        Binding("q", "stay", show=False),  # q on a dropdown must not quit and lose the touch
     ]
 
     DEFAULT_CSS = """
@@ -261,3 +266,6 @@ class LogForm(ModalScreen[Touch | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_stay(self) -> None:
+        """Swallow q: quitting from a form would lose what was typed."""

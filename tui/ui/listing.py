@@ -122,6 +122,7 @@ class Listing:
         self.filter = Filter()
         self._key = row_key(sort)
         self._all: list[Summary] = sorted(summaries, key=self._key)
+        self._sorted: dict[str, list[Summary]] = {sort: self._all}  # every customer, by each sort used
         self._by_id: dict[str, Summary] = {s.id: s for s in self._all}
         self.shown: list[Summary] = list(self._all)
 
@@ -179,8 +180,14 @@ class Listing:
         if sort != self.sort:
             self.sort = sort
             self._key = row_key(sort)
-            self._all.sort(key=self._key)
-            self.shown.sort(key=self._key)
+            everyone = self._sorted.get(sort)
+            if everyone is None:
+                everyone = self._sorted[sort] = sorted(self._all, key=self._key)
+            self._all = everyone
+            if len(self.shown) == len(everyone):
+                self.shown = list(everyone)
+            else:
+                self.shown.sort(key=self._key)
         self.reverse = reverse
 
     def set_today(self, today: dt.date) -> None:
@@ -191,6 +198,7 @@ class Listing:
 
     def replace_all(self, summaries: Iterable[Summary]) -> None:
         self._all = sorted(summaries, key=self._key)
+        self._sorted = {self.sort: self._all}
         self._by_id = {s.id: s for s in self._all}
         flt, self.filter = self.filter, Filter()
         self.set_filter(flt)
@@ -198,6 +206,7 @@ class Listing:
     def update(self, summary: Summary) -> None:
         """Put one new or changed customer in its place (by key: no re-sort, no re-filter of the rest)."""
         self.remove(summary.id)
+        self._sorted = {self.sort: self._all}  # the other orders would be out of date
         self._by_id[summary.id] = summary
         bisect.insort(self._all, summary, key=self._key)
         if self.filter.matches(summary, self.today):
@@ -207,6 +216,7 @@ class Listing:
         old = self._by_id.pop(rid, None)
         if old is None:
             return
+        self._sorted = {self.sort: self._all}
         for rows in (self._all, self.shown):
             key = self._key(old)
             i = bisect.bisect_left(rows, key, key=self._key)
