@@ -32,6 +32,7 @@ from tui.core.store import load_catalog  # noqa: E402
 from tui.core.workspace import Workspace  # noqa: E402
 from tui.ui.app import CrmApp  # noqa: E402
 from tui.ui.listing import SORT_ORDER  # noqa: E402
+from tui.ui.table import CustomerTable  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 WORDS = ["nordic", "buyer12", "call to confirm"]
@@ -47,15 +48,34 @@ def draw(table) -> None:
         table.render_line(y)
 
 
+def watch_first_row(seen: dict):
+    """Note when the table first draws a customer's row (the first screen a user can work with)."""
+    original = CustomerTable.render_line
+
+    def render_line(self, y: int):
+        if y >= 1 and "first row" not in seen and round(self.scroll_y) + y - 1 < len(self.source):
+            seen["first row"] = time.perf_counter()
+        return original(self, y)
+
+    CustomerTable.render_line = render_line
+    return original
+
+
 async def measure(ws: Workspace, n: int) -> dict:
     out: dict = {}
-    app = CrmApp(ws, lambda: TODAY, watch_interval=None)
+    seen: dict = {}
+    original = watch_first_row(seen)
     started = time.perf_counter()
+    app = CrmApp(ws, lambda: TODAY, watch_interval=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not (app.loaded and len(app.listing)):
+        while "first row" not in seen:
+            await asyncio.sleep(0.002)
+        CustomerTable.render_line = original
+        out["first screen"] = seen["first row"] - started
+        while not app.confirmed:
             await asyncio.sleep(0.005)
-        await pilot.pause()  # the refresh that draws the rows
-        out["first screen"] = time.perf_counter() - started
+        out["every file checked (load_catalog)"] = time.perf_counter() - started
+        await pilot.pause()
         screen = app.screen
         table = screen.table
 
@@ -81,7 +101,7 @@ async def measure(ws: Workspace, n: int) -> dict:
             t = time.perf_counter()
             await pilot.press(ch)
             e2e.append(time.perf_counter() - t)
-        out["filter keystroke via Pilot, median"] = statistics.median(e2e)
+        out["keystroke via Pilot incl. its waits, median"] = statistics.median(e2e)
         await pilot.press("escape", "escape")
 
         sorts = {}

@@ -478,3 +478,21 @@ def test_help_palette_and_quit(ws):
         assert app.return_code == 0
 
     asyncio.run(run())
+
+
+def test_paints_from_the_saved_catalog_then_confirms_every_file(ws):
+    load_catalog(ws)  # a warm cache, as after yesterday's session
+    time.sleep(0.05)
+    rid = rid_of("Doha Lighting Solutions")
+    path = ws.record_path(rid)
+    path.write_text(path.read_text().replace("Doha Lighting Solutions", "Doha Lighting Solutions WLL"))
+
+    async def run():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=(120, 24)) as pilot:
+            await settle(app, pilot)
+            assert app.confirmed and app.loading_note == ""
+            assert app.listing.get(rid).name == "Doha Lighting Solutions WLL"  # the change since the save
+            assert "Doha Lighting Solutions WLL" in screen_text(app)
+
+    asyncio.run(run())

@@ -27,7 +27,7 @@ from tui.core.changes import Change, Changes
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_raw
-from tui.core.store import load_catalog, summarize_bytes
+from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
 from tui.core.workspace import Workspace
 from tui.ui import fields as F
@@ -68,15 +68,22 @@ class CrmApp(App[int]):
         self.changes = Changes(ws, today)
         self.listing = Listing(today=today())
         self.me = ""
-        self.loaded = False
+        self.loaded = False  # rows are shown (maybe from the last saved catalog)
+        self.confirmed = False  # every file has been checked against the cache
         self.loading_note = "Reading customers…"
         self.watch_interval = watch_interval
         self._git_lock = threading.Lock()
+        self._watcher: RecordWatcher | None = None
+        self._painted = threading.Event()
+        self._early_changes: list[RecordsChanged] = []  # seen before the catalog was confirmed
         # The catalog starts loading now, while Textual starts up, so the first screen comes sooner.
+        # The last saved catalog paints the first screen; the full load then confirms it file by file.
         self._preload: Future | None = Future()
-        threading.Thread(target=self._read_catalog, args=(self._preload,), daemon=True, name="crm-preload").start()
+        self._first_paint: Future | None = Future()
+        threading.Thread(target=self._read_catalog, args=(self._preload, self._first_paint), daemon=True,
+                         name="crm-preload").start()
 
-    def _read_catalog(self, future: Future) -> None:
+    def _read_catalog(self, future: Future, first_paint: Future | None = None) -> None:
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -88,6 +95,17 @@ class CrmApp(App[int]):
         # Unpickling the cache makes many small objects; the collector would rescan them again and again.
         gc.disable()
         try:
+            if first_paint is not None:
+                try:
+                    cached = load_cached(self.ws)
+                except Exception:  # an unreadable cache only means no early paint
+                    cached = None
+                first_paint.set_result(cached)
+                if cached is not None and len(cached):
+                    # Checking every file competes with drawing for the interpreter: let the rows show first.
+                    self._painted.wait(timeout=3)
+            # The watcher's first scan comes before the load, so no change can fall between the two.
+            self._watcher = RecordWatcher(self.ws) if self.watch_interval else None
             future.set_result(load_catalog(self.ws, progress=progress))
         except BaseException as exc:  # handed to the load worker, which shows it
             future.set_exception(exc)
@@ -107,18 +125,23 @@ class CrmApp(App[int]):
     def load(self) -> None:
         """Read the catalog (warm from the cache, or parsed in parallel with progress)."""
         future, self._preload = self._preload, None
+        first_paint, self._first_paint = self._first_paint, None
+        try:
+            me = Git(self.ws.root).identity()[1]
+        except CrmError:
+            me = ""
         if future is None:
             future = Future()
             self._read_catalog(future)
+        if first_paint is not None:
+            cached = first_paint.result()
+            if cached is not None and len(cached):
+                self.post_message(CatalogLoaded(cached, me, confirmed=False))
         try:
             catalog = future.result()
         except CrmError as exc:
             self.post_message(LoadFailed(exc))
             return
-        try:
-            me = Git(self.ws.root).identity()[1]
-        except CrmError:
-            me = ""
         self.post_message(CatalogLoaded(catalog, me))
 
     def on_load_progress(self, message: LoadProgress) -> None:
@@ -135,7 +158,16 @@ class CrmApp(App[int]):
         self.me = message.me
         self.listing.replace_all(message.catalog.summaries.values())
         self.loaded = True
+        if not message.confirmed:
+            self.loading_note = "Checking for changed files…"
+            self._records_changed(None)
+            self.call_after_refresh(self._painted.set)
+            return
         self.loading_note = ""
+        self.confirmed = True
+        for early in self._early_changes:
+            self._apply_changes(early)
+        self._early_changes.clear()
         self._records_changed(None)
         invalid = len(message.catalog.invalid())
         if invalid:
@@ -147,7 +179,8 @@ class CrmApp(App[int]):
     def watch_records(self) -> None:
         """Poll records/ for files changed by an editor or git; report their new summaries."""
         worker = get_current_worker()
-        watcher = RecordWatcher(self.ws)
+        watcher, self._watcher = self._watcher, None
+        watcher = watcher or RecordWatcher(self.ws)
         stop = threading.Event()
         while not worker.is_cancelled:
             stop.wait(max(self.watch_interval or 0.5, 4 * watcher.scan_seconds))
@@ -182,11 +215,17 @@ class CrmApp(App[int]):
         return summarize_bytes(self.ws.schema, rid, relpath, raw, problem)
 
     def on_records_changed(self, message: RecordsChanged) -> None:
+        if not self.confirmed:
+            self._early_changes.append(message)
+            return
+        self._apply_changes(message)
+        self._records_changed({s.id for s in message.summaries} | set(message.removed))
+
+    def _apply_changes(self, message: RecordsChanged) -> None:
         for summary in message.summaries:
             self.listing.update(summary)
         for rid in message.removed:
             self.listing.remove(rid)
-        self._records_changed({s.id for s in message.summaries} | set(message.removed))
 
     def _records_changed(self, ids: set[str] | None) -> None:
         """Tell every screen that shows customers; `ids` None means everything may have changed."""
@@ -210,6 +249,7 @@ class CrmApp(App[int]):
             self._records_changed(None)
 
     def action_reload(self) -> None:
+        self.confirmed = False
         self.loading_note = "Reading customers…"
         self._status()
         self.load()

@@ -23,12 +23,15 @@ class LoadProgress(Message):
 
 
 class CatalogLoaded(Message):
-    """Every record's summary is ready; `me` is the user's git email ("" when git does not know)."""
+    """Every record's summary is ready; `me` is the user's git email ("" when git does not know).
 
-    def __init__(self, catalog: Catalog, me: str) -> None:
+    `confirmed` is False for the last saved catalog, painted before every file has been checked."""
+
+    def __init__(self, catalog: Catalog, me: str, confirmed: bool = True) -> None:
         super().__init__()
         self.catalog = catalog
         self.me = me
+        self.confirmed = confirmed
 
 
 class LoadFailed(Message):
