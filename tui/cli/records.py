@@ -179,14 +179,19 @@ def summary_json(s: Summary, today: dt.date, base: str) -> dict:
     return row
 
 
+def write_json_rows(rows) -> None:
+    """A JSON array with one object a line: valid JSON for scripts, greppable for people, and fast
+    (json.dump with indent= falls back to the pure-Python encoder: 20 s for 100,000 rows)."""
+    sys.stdout.write("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n")
+
+
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
     rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse)
     base = ctx.ws.rules.base_currency
     if args.json:
-        json.dump([summary_json(s, today, base) for s in rows], sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        write_json_rows(summary_json(s, today, base) for s in rows)
     elif args.csv:
         writer = csv.writer(sys.stdout)
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
@@ -332,8 +337,7 @@ def cmd_due(args, ctx) -> int:
             out.append({"state": state, "id": s.id, "name": s.name, "next_followup": s.next_followup,
                         "days": days, "next_action": s.next_action or None, "grade": s.grade or None,
                         "owner": s.owner or None, "last_contact": s.last_contact or None})
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        write_json_rows(out)
         return 0
     if not queue:
         print(f"Nobody is due in the next {args.days} days.")
