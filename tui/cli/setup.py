@@ -38,6 +38,9 @@ def cmd_demo(args, ctx) -> int:
 
     target = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="crm-demo-"))
     ws = build_demo(target)
+    from tui.core.merge import ensure_driver
+
+    ensure_driver(ws.root)
     ctx.ws = ws
     if not args.no_ui:
         try:
