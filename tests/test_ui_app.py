@@ -119,12 +119,12 @@ def test_sort_by_any_column_and_reverse(ws):
         app = CrmApp(ws, today, watch_interval=None)
         async with app.run_test(size=SIZE) as pilot:
             screen = await started(app, pilot)
-            await pilot.press("s")  # name -> country
+            await pilot.press("o")  # name -> country
             await pilot.pause()
             countries = [app.listing.row(i).country for i in range(len(app.listing))]
             assert countries == sorted(countries)
             assert " c▲ " in screen_text(app)  # the sorted column, even when narrow
-            await pilot.press("S")
+            await pilot.press("O")
             await pilot.pause()
             assert [app.listing.row(i).country for i in range(len(app.listing))] == sorted(countries, reverse=True)
             screen.sort_by("order_total")
@@ -457,7 +457,8 @@ def test_help_palette_and_quit(ws):
             screen = await started(app, pilot)
             titles = {title for title, _, _ in screen_commands(screen)}
             for action in ("Search", "Grade", "Log", "Edit", "$EDITOR", "Delete", "New", "Due", "Problems",
-                           "Filters", "Sort", "Reverse", "Help", "Quit", "Sort by order total", "Show overdue customers"):
+                           "Filters", "Order", "Reverse", "Help", "Quit",
+                           "History", "Sync", "Sort by order total", "Show overdue customers"):
                 assert action in titles, action
             await pilot.press("question_mark")
             await pilot.pause()

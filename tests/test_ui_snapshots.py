@@ -10,6 +10,7 @@ import pytest
 from conftest_ui import fixed_workspace, rid_of, today
 from textual.widgets import Input
 
+from tui.core.changes import Changes
 from tui.ui.app import CrmApp
 
 SIZE = (80, 24)
@@ -106,3 +107,27 @@ def test_problems(app, snap_compare):
 
 def test_help(app, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=ready, press=["question_mark"])
+
+
+def test_history(tmp_path, monkeypatch, snap_compare):
+    # Fixed commit dates, so the timeline and the commit ids are the same on every run.
+    for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.setenv(var, "2026-11-20T09:30:00+01:00")
+    ws = fixed_workspace(tmp_path)
+    rid = rid_of("Thornbury Electrical")
+    changes = Changes(ws, today)
+    for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.setenv(var, "2026-11-23T10:05:00+01:00")
+    changes.grade(rid, "A")
+    changes.log(rid, "meeting", "Visited the Leeds warehouse; order of 3,000 pcs likely", "Send the PI", None)
+    app = CrmApp(ws, today, watch_interval=None)
+
+    async def run_before(pilot):
+        await on("Thornbury Electrical")(pilot)
+        await pilot.press("h")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,5 +1,6 @@
 """The crm terminal UI: loads the catalog in a worker, watches records on disk, and carries out each
 action as one commit through tui.core.changes (in a worker, with stale writes caught and asked about).
+Sync runs in a worker too (tui.ui.sync); history and conflicts have their own screen and dialogs.
 
 `run_app(ws, today)` is what `crm` and `crm demo` call.
 """
@@ -33,14 +34,17 @@ from tui.core.workspace import Workspace
 from tui.ui import fields as F
 from tui.ui.browse import BrowseScreen
 from tui.ui.commands import ScreenCommands
+from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
 from tui.ui.due import DueScreen
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
+from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
 from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt
+from tui.ui.sync import Syncing
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
@@ -50,7 +54,7 @@ def editor_command() -> list[str]:
     return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
 
 
-class CrmApp(App[int]):
+class CrmApp(Syncing, App[int]):
     """Customers of one workspace: browse, search, grade, log touches, edit, follow up."""
 
     TITLE = "crm"
@@ -73,6 +77,7 @@ class CrmApp(App[int]):
         self.loading_note = "Reading customers…"
         self.watch_interval = watch_interval
         self._git_lock = threading.Lock()
+        self.history_lock = threading.Lock()  # the history index is one object per workspace, not thread-safe
         self._watcher: RecordWatcher | None = None
         self._painted = threading.Event()
         self._early_changes: list[RecordsChanged] = []  # seen before the catalog was confirmed
@@ -169,6 +174,7 @@ class CrmApp(App[int]):
             self._apply_changes(early)
         self._early_changes.clear()
         self._records_changed(None)
+        self.read_sync_state()
         invalid = len(message.catalog.invalid())
         if invalid:
             self.notify(f"{invalid} record{'s' * (invalid != 1)} with problems: press p to see them", severity="warning")
@@ -220,6 +226,7 @@ class CrmApp(App[int]):
             return
         self._apply_changes(message)
         self._records_changed({s.id for s in message.summaries} | set(message.removed))
+        self.read_sync_state()  # a hand edit is pending until committed
 
     def _apply_changes(self, message: RecordsChanged) -> None:
         for summary in message.summaries:
@@ -276,6 +283,7 @@ class CrmApp(App[int]):
             self.listing.update(message.summary)
         self._records_changed({change.id})
         self.notify(change.message, title="Committed" if change.commit else "Done")
+        self.read_sync_state()
         if message.write.after is not None:
             message.write.after(change)
 
@@ -334,6 +342,10 @@ class CrmApp(App[int]):
             self.notify(f"{record.relpath} has problems; fix them in $EDITOR first (ctrl+e)", severity="error")
             return None
         return record
+
+    def _name(self, rid: str) -> str:
+        summary = self.listing.get(rid)
+        return summary.name if summary is not None and summary.name else rid
 
     def open_customer(self, rid: str) -> None:
         self.push_screen(CustomerScreen(rid))
@@ -454,6 +466,22 @@ class CrmApp(App[int]):
             f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
             [("y", "Delete"), ("n", "Keep")],
         ), answer)
+
+    def action_history(self) -> None:
+        rid = self._target()
+        if rid and not (isinstance(self.screen, HistoryScreen) and self.screen.rid == rid):
+            self.push_screen(HistoryScreen(rid))
+
+    def action_resolve(self) -> None:
+        rid = self._target()
+        record = self._read(rid) if rid else None
+        if record is None:
+            return
+        if record.data is None:
+            self.notify(f"{record.relpath} does not parse, so its conflicts cannot be read; fix it in $EDITOR (ctrl+e)",
+                        severity="error")
+            return
+        settle(self, record)
 
     def action_due(self) -> None:
         if not isinstance(self.screen, DueScreen):

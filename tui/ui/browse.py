@@ -1,4 +1,5 @@
-"""The main screen: the search box, the customer table, and a status line (shown / total, sort, load)."""
+"""The main screen: the search box, the customer table, and a status line (shown / total, sort, load;
+the sync state on its right)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import TYPE_CHECKING, Callable
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.core.catalog import Filter
 from tui.ui.filters import FilterForm
 from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
+from tui.ui.sync import SYNC_BINDING, SyncStatus
 from tui.ui.table import LEGEND, MAIN_COLUMNS, CustomerTable
 
 if TYPE_CHECKING:
@@ -22,16 +25,21 @@ SEARCH_HINT = "/ search · grade:A stage:quoted country:DE region:Europe owner:m
 SORT_TITLES = {field: title for title, field in SORTS.items()}
 
 
-def customer_bindings(show_all: bool = False) -> list[Binding]:
-    """The keys a customer has on every screen that shows one (the app carries out the actions)."""
+def customer_bindings(one_customer: bool = False) -> list[Binding]:
+    """The keys a customer has on every screen that shows one (the app carries out the actions).
+
+    The footer has 80 columns: $EDITOR and History are in it only on the screen of one customer;
+    Delete is in `?` and the palette."""
     return [
         Binding("g", "app.grade", "Grade", tooltip="Re-grade the customer: g then A..E"),
         Binding("l", "app.log_touch", "Log", tooltip="Log a touch (kind, note, next action, due), then re-grade"),
         Binding("e", "app.edit", "Edit", tooltip="Edit the customer's fields in a form built from schema.yaml"),
-        Binding("ctrl+e", "app.open_editor", "$EDITOR", show=show_all,
+        Binding("ctrl+e", "app.open_editor", "$EDITOR", show=one_customer,
                 tooltip="Open the customer's file in $EDITOR; validated after"),
-        Binding("delete", "app.delete", "Delete", show=show_all,
+        Binding("delete", "app.delete", "Delete", show=False,
                 tooltip="Delete the customer (one commit; history can bring it back)"),
+        Binding("h", "app.history", "History", show=one_customer,
+                tooltip="The customer's history: who changed what and when, the record as of then; u undoes"),
     ]
 
 
@@ -41,19 +49,21 @@ class BrowseScreen(Screen):
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/", tooltip="Search names, contacts, emails, phones, tags, notes"),
         *customer_bindings(),
-        Binding("n", "app.new", "New", tooltip="Add a customer"),
+        Binding("n", "app.new", "New", show=False, tooltip="Add a customer"),
         Binding("d", "app.due", "Due", tooltip="Who to follow up: overdue, today, the next 7 days"),
         Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
-        Binding("s", "sort_next", "Sort", show=False, tooltip="Sort by the next column"),
-        Binding("S", "sort_reverse", "Reverse", show=False, key_display="shift+s", tooltip="Reverse the sort order"),
+        Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
+        Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),
+        SYNC_BINDING,
         Binding("escape", "back", "Clear", show=False, tooltip="Leave the search box; again to clear the search"),
     ]
 
     DEFAULT_CSS = """
     BrowseScreen #search { height: 1; border: none; padding: 0 1; background: $boost; }
     BrowseScreen #search:focus { background: $surface-lighten-1; }
-    BrowseScreen #status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    BrowseScreen #status-line { height: 1; background: $panel; }
+    BrowseScreen #status { width: 1fr; height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
     app: "CrmApp"
@@ -62,7 +72,9 @@ class BrowseScreen(Screen):
         yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
         rules = self.app.ws.rules
         yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
-        yield Static("", id="status", markup=False)
+        with Horizontal(id="status-line"):
+            yield Static("", id="status", markup=False)
+            yield SyncStatus()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

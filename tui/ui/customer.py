@@ -15,10 +15,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.conflicts import is_conflict
 from tui.core.errors import CrmError
 from tui.core.record import Record
 from tui.core.schema import Rules
 from tui.ui.browse import customer_bindings
+from tui.ui.conflicts import has_conflicts
+from tui.ui.sync import SYNC_KEY, SyncStatus
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
@@ -51,7 +54,9 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
     title.append(f"  [{record.id}]", style="dim")
     parts.append(title)
     if record.problems:
-        parts.append(_heading("Problems (ctrl+e opens the file to fix them)"))
+        conflicted = any(is_conflict(p.message) for p in record.problems)
+        parts.append(_heading("Problems (r chooses which value wins; ctrl+e opens the file)" if conflicted
+                              else "Problems (ctrl+e opens the file to fix them)"))
         for problem in record.problems:
             parts.append(Text(f"✗ {problem}", style="bold red"))
     if record.data is None:
@@ -152,7 +157,11 @@ class CustomerScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
-        *customer_bindings(show_all=True),
+        *customer_bindings(one_customer=True),
+        # Not in the footer (no room at 80 columns): the view's Problems heading says "r" when there is a conflict.
+        Binding("r", "resolve", "Resolve", show=False,
+                tooltip="Settle a conflict a sync left: choose which value wins (one commit)"),
+        SYNC_KEY,
     ]
 
     DEFAULT_CSS = """
@@ -164,10 +173,12 @@ class CustomerScreen(Screen):
     def __init__(self, rid: str) -> None:
         super().__init__()
         self.rid = rid
+        self.conflicted = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="customer"):
             yield Static(id="view")
+        yield SyncStatus(always=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -184,6 +195,17 @@ class CustomerScreen(Screen):
             self.query_one("#view", Static).update(Text(str(exc), style="bold red"))
             return
         self.query_one("#view", Static).update(customer_view(record, self.app.ws.rules, self.app.today()))
+        if has_conflicts(record) != self.conflicted:
+            self.conflicted = not self.conflicted
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return self.conflicted  # in the palette only when there is something to settle
+        return True
+
+    def action_resolve(self) -> None:
+        self.app.action_resolve()
 
     def records_changed(self, ids: set[str] | None = None) -> None:
         if ids is not None and self.rid not in ids:

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from tui.core.catalog import Summary, due_queue
 from tui.ui.browse import customer_bindings
+from tui.ui.sync import SYNC_BINDING, SyncStatus
 from tui.ui.table import DUE_COLUMNS, CustomerTable
 
 if TYPE_CHECKING:
@@ -46,8 +47,9 @@ class DueScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
-        *customer_bindings(show_all=False),
+        *customer_bindings(),
         Binding("m", "toggle_mine", "Mine/all", tooltip="Only my customers, or everyone's"),
+        SYNC_BINDING,
     ]
 
     DEFAULT_CSS = """
@@ -65,6 +67,7 @@ class DueScreen(Screen):
         yield Static("", id="due-title", markup=False)
         rules = self.app.ws.rules
         yield CustomerTable(self.rows, DUE_COLUMNS, self.app.today(), rules.birthday_window_days, id="due")
+        yield SyncStatus(always=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

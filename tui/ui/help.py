@@ -1,4 +1,5 @@
-"""`?`: every key of the screen underneath, what it does, the row markers and the search words."""
+"""`?`: every key of the screen underneath, what it does, the row markers, the search words and the
+sync state."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.ui.sync import SYNC_HELP
 from tui.ui.table import LEGEND
 
 SEARCH_HELP = (
@@ -80,6 +82,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(LEGEND.replace("  ", "\n"), markup=False)
             yield Static(Text("\nSearch", style="bold"))
             yield Static(SEARCH_HELP, markup=False)
+            yield Static(Text("\nSync state (status line)", style="bold"))
+            yield Static(SYNC_HELP, markup=False)
             yield Static(Text("\nctrl+p lists every action by name. escape, ? or q closes this.", style="dim"))
 
     def on_mount(self) -> None:

@@ -1,4 +1,4 @@
-"""Typed messages that workers send back to the app (loading, live changes, commits)."""
+"""Typed messages that workers send back to the app (loading, live changes, commits, history, sync)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from textual.message import Message
 from tui.core.catalog import Summary
 from tui.core.changes import Change
 from tui.core.errors import CrmError
+from tui.core.history import HistoryEntry
 from tui.core.store import Catalog
+from tui.core.sync import SyncResult, SyncState
 
 
 class LoadProgress(Message):
@@ -78,3 +80,82 @@ class WriteFailed(Message):
         super().__init__()
         self.write = write
         self.error = error
+
+
+# ------------------------------------------------------------------ history (the history screen's workers)
+
+
+class HistoryProgress(Message):
+    """The history index read `done` of `total` new commits (its first build can take seconds)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class HistoryLoaded(Message):
+    """A record's timeline, newest first."""
+
+    def __init__(self, rid: str, entries: list[HistoryEntry]) -> None:
+        super().__init__()
+        self.rid = rid
+        self.entries = entries
+
+
+class HistoryFailed(Message):
+    def __init__(self, rid: str, error: Exception) -> None:
+        super().__init__()
+        self.rid = rid
+        self.error = error
+
+
+class VersionRead(Message):
+    """The text of a record at one entry (None: the record did not exist there)."""
+
+    def __init__(self, entry: HistoryEntry, text: str | None) -> None:
+        super().__init__()
+        self.entry = entry
+        self.text = text
+
+
+class UndoFound(Message):
+    """The change `u` would revert (`error` set when there is none, or git failed)."""
+
+    def __init__(self, target: HistoryEntry | None, error: Exception | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.error = error
+
+
+# ------------------------------------------------------------------ sync (the app's sync worker)
+
+
+class SyncProgress(Message):
+    """A step of a running sync, in the core's words ("fetching origin")."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
+class SyncDone(Message):
+    def __init__(self, result: SyncResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class SyncFailed(Message):
+    """A sync that did not happen; the workspace is as it was."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
+class SyncStateRead(Message):
+    """Ahead / behind, pending hand edits, last sync and last error, for the status line."""
+
+    def __init__(self, state: SyncState | None) -> None:
+        super().__init__()
+        self.state = state

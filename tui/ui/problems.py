@@ -12,6 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.conflicts import is_conflict
+from tui.ui.sync import SYNC_BINDING, SyncStatus
+
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
 
@@ -22,6 +25,10 @@ class ProblemsScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
         Binding("ctrl+e", "fix", "Fix in $EDITOR", tooltip="Open the record in $EDITOR to fix it (enter too)"),
+        Binding("r", "app.resolve", "Resolve", tooltip="Settle a conflict a sync left: choose which value wins (one commit)"),
+        Binding("h", "app.history", "History", show=False,
+                tooltip="The record's history: who changed what and when, the record as of then; u undoes"),
+        SYNC_BINDING,
     ]
 
     DEFAULT_CSS = """
@@ -34,6 +41,7 @@ class ProblemsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="problems-title", markup=False)
         yield OptionList(id="problems")
+        yield SyncStatus(always=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -59,8 +67,10 @@ class ProblemsScreen(Screen):
         title = self.query_one("#problems-title", Static)
         if invalid:
             count = sum(len(s.problems) for s in invalid)
-            title.update(f"{count} problem{'s' * (count != 1)} in {len(invalid)} record{'s' * (len(invalid) != 1)}"
-                         " · enter opens the file in $EDITOR")
+            hint = " · enter opens the file in $EDITOR"
+            if any(is_conflict(p) for s in invalid for p in s.problems):
+                hint += " · r settles a conflict"
+            title.update(f"{count} problem{'s' * (count != 1)} in {len(invalid)} record{'s' * (len(invalid) != 1)}{hint}")
         else:
             title.update("No problems: every record is valid.")
         if items:
