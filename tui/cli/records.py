@@ -166,16 +166,23 @@ def _filter(args, ctx) -> Filter:
     )
 
 
+_NOT_IN_JSON = ("search", "birthdays", "first_order")
+_NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
+
+
 def summary_json(s: Summary, today: dt.date, base: str) -> dict:
-    row = {k: getattr(s, k) for k in LIST_JSON_FIELDS if hasattr(s, k)}
-    row["owner"] = s.owner or None
+    """One customer for `crm list --json`: the keys documented in the README."""
+    row = dict(zip(Summary._fields, s))
+    for key in _NOT_IN_JSON:
+        del row[key]
+    for key in _NULLABLE:
+        if not row[key]:
+            row[key] = None
     row["tags"] = list(s.tags)
     row["problems"] = list(s.problems)
-    row["valid"] = s.valid
+    row["valid"] = not s.problems
     row["currency"] = base
     row["followup"] = followup_state(s.next_followup, today)
-    for key in ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit"):
-        row[key] = row[key] or None
     return row
 
 
