@@ -173,3 +173,26 @@ def test_demo_builds_a_workspace_with_history(tmp_path):
 def test_the_sample_workspace_itself_is_valid():
     out = CLI(ROOT)("validate")
     assert out.returncode == 0, out.stdout
+
+
+def test_dates_on_the_command_line_are_checked_and_may_be_relative(crm):
+    bad = crm("log", RID, "--via", "call", "--note", "x", "--due", "2026-02-30")
+    assert bad.returncode == 2 and "is not a date" in bad.stderr and "Traceback" not in bad.stderr
+    assert crm("list", "--as-of", "yesterday").returncode == 2
+    assert crm("log", RID, "--via", "call", "--note", "x", "--due", "+7").returncode == 0
+    assert json.loads(crm("show", RID, "--json").stdout)["derived"]["next_followup"] == "2026-11-30"
+
+
+def test_repeating_a_change_is_not_an_error(crm):
+    assert crm("grade", RID, "B").returncode == 0
+    again = crm("grade", RID, "B")
+    assert again.returncode == 0 and "grade is already B" in again.stderr
+
+
+def test_workspace_option_after_the_command(crm, workspace, tmp_path):
+    assert CLI(tmp_path)("list", "--json", "--workspace", str(workspace)).returncode == 0
+
+
+def test_setting_a_field_the_schema_does_not_know_says_so(crm, workspace):
+    out = crm("set", RID, "ctiy", "Oslo")
+    assert out.returncode == 0 and "'ctiy' is not a field in schema.yaml" in out.stderr

@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
+    for command in sub.choices.values():  # `crm list --workspace X` as well as `crm --workspace X list`
+        command.add_argument("-w", "--workspace", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

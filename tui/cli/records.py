@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -25,10 +27,19 @@ LIST_JSON_FIELDS = (
 
 
 def date_arg(text: str) -> dt.date:
+    """YYYY-MM-DD, or +N for N days from today (as the UI's forms accept)."""
+    if re.fullmatch(r"\+\d{1,4}", text.strip()):
+        today = os.environ.get("CRM_TODAY")
+        try:
+            base = dt.date.fromisoformat(today) if today else dt.date.today()
+        except ValueError:
+            base = dt.date.today()
+        return base + dt.timedelta(days=int(text.strip()[1:]))
     try:
         return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+    except ValueError as exc:
+        # argparse turns this into "crm log: error: argument --due: ..." and exit code 2
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date ({exc}); use YYYY-MM-DD or +N days") from None
 
 
 def register(sub) -> None:
@@ -82,7 +93,7 @@ def register(sub) -> None:
     p.add_argument("--via", required=True, metavar="KIND", help="email, call, meeting, quote, sample, order, after-sales, ...")
     p.add_argument("--note", required=True, metavar="TEXT")
     p.add_argument("--next", metavar="TEXT", help="the next action")
-    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD)")
+    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days)")
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
     p.set_defaults(func=cmd_log)
 
@@ -273,7 +284,7 @@ def cmd_show(args, ctx) -> int:
         state = f" ({derived['followup']})" if derived["followup"] else ""
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
               f"{derived['next_followup'] or '-'}{state}" + (f" · next: {f.next_action}" if f.next_action else ""))
-        print(f"{f.order_count} orders · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
+        print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
               f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
     for problem in record.problems:
         print(f"problem: {problem}")
@@ -300,7 +311,8 @@ def parse_value(ctx, path: tuple, raw: str):
         if prop.get("format") == "date":
             return date_arg(raw)
     except ValueError:
-        raise UsageError(f"{'.'.join(map(str, path))} takes a {kind}, not {raw!r}") from None
+        article = "an" if kind and kind[0] in "aeiou" else "a"
+        raise UsageError(f"{'.'.join(map(str, path))} takes {article} {kind}, not {raw!r}") from None
     if path[-1] == "country" or path[-1] == "currency":
         return raw.upper()
     return raw
@@ -317,6 +329,9 @@ def cmd_set(args, ctx) -> int:
         raise UsageError("give a VALUE (or --unset to remove the field)")
     else:
         value = parse_value(ctx, path, args.value)
+        if path[0] not in ctx.ws.schema.properties:
+            print(f"crm: note: {path[0]!r} is not a field in schema.yaml; it is kept as an extra key "
+                  f"(known fields: crm show {rid} --json, or schema.yaml)", file=sys.stderr)
     _print_change(ctx.changes.set_field(rid, path, value))
     return 0
 

@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="try crm on a throwaway copy of the sample workspace",
-                       description="Copy the sample workspace (60+ customers of a lighting and hardware exporter) "
+                       description="Copy the sample workspace (about 70 customers of a lighting and hardware exporter) "
                        "into DIR (default: a new temporary folder) with two years of git history, then open the UI on it.")
     p.add_argument("dir", nargs="?", metavar="DIR")
     p.add_argument("--no-ui", action="store_true", help="only build the workspace and print where it is")
@@ -42,13 +42,15 @@ def cmd_demo(args, ctx) -> int:
 
     ensure_driver(ws.root)
     ctx.ws = ws
+    print(f"Sample workspace with history: {ws.root}")
     if not args.no_ui:
         try:
             from tui.ui.app import run_app
         except ImportError:
             pass
         else:
-            return run_app(ws, today=ctx.today)
-    print(f"Sample workspace with history: {ws.root}")
+            code = run_app(ws, today=ctx.today)
+            print(f"The demo workspace stays in {ws.root} (git log there shows its history); delete it when done.")
+            return code
     print(f"Try: cd {ws.root} && crm list, crm due, crm show <id>, git log --oneline")
     return 0

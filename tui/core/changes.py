@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tui.core.atomic import replace_file
-from tui.core.errors import CrmError, InvalidRecord, NotFound, StaleWrite, UsageError
+from tui.core.errors import CrmError, InvalidRecord, NothingToChange, NotFound, StaleWrite, UsageError
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_record
 from tui.core.workspace import ID_PATTERN, Workspace
@@ -92,7 +92,7 @@ class Changes:
         except EditError as exc:
             raise CrmError(f"{record.relpath}: {exc}; edit the file by hand with `crm edit {rid}`") from None
         if new_text == record.text:
-            raise UsageError(f"{rid}: nothing to change")
+            raise NothingToChange(f"{rid}: nothing to change; {what_is_already(record.data, message)}")
         return self._land(record, new_text, f"{rid}: {message}")
 
     # ------------------------------------------------------------ changes
@@ -159,7 +159,7 @@ class Changes:
         if record.digest != expected_digest:
             raise StaleWrite(record.relpath, new_text)
         if new_text == record.text:
-            raise UsageError(f"{rid}: nothing to change")
+            raise NothingToChange(f"{rid}: nothing to change")
         if message is None:
             try:
                 new_data, _ = parse(new_text)
@@ -185,6 +185,13 @@ class Changes:
         if not tracked:
             return Change(rid, message, "")
         return Change(rid, message, self.git.commit([record.relpath], message))
+
+
+def what_is_already(data: dict | None, message: str) -> str:
+    """'grade is already B' from a change message like 'grade B -> B'."""
+    field, _, rest = message.partition(" ")
+    value = rest.split(" -> ")[-1] if " -> " in rest else ""
+    return f"{field} is already {value}" if value else "it is already so"
 
 
 def _get(data: Any, path: tuple) -> Any:
@@ -222,5 +229,6 @@ def find_id(ws: Workspace, query: str) -> str:
         return matches[0]
     if not matches:
         raise NotFound(f"no customer {query!r}; `crm list` shows the ids")
-    raise UsageError(f"{query!r} matches {len(matches)} customers ({', '.join(matches[:5])}...); give more of the id")
+    shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+    raise UsageError(f"{query!r} matches {len(matches)} customers ({shown}); give more of the id")
 

@@ -28,28 +28,49 @@ START = dt.date(2024, 11, 4)
 
 
 def _versions(text: str) -> list[tuple[dt.date, str, str, str]]:
-    """(date, author email, message suffix, text) for each step of one record's history."""
+    """(date, author email, message suffix, text) for each step of one record's history.
+
+    Every touch and every order is its own step, on its own date: walking back from the full text,
+    the latest one is removed at each step, so the workspace as of any day holds only what had
+    happened by then."""
     data, _ = parse(text)
-    log = data.get("log") if isinstance(data, dict) else None
-    entries = [e for e in log if isinstance(e, dict) and isinstance(e.get("on"), dt.date)] if isinstance(log, list) else []
-    if len(entries) != len(log or []):
-        entries = []
-    if not entries:
-        return [(START, str(data.get("owner") or FOUNDER) if isinstance(data, dict) else FOUNDER, "new customer", text)]
-    steps = []
+    if not isinstance(data, dict):
+        return [(START, FOUNDER, "new customer", text)]
+    owner = str(data.get("owner") or FOUNDER)
+    steps: list[tuple[dt.date, str, str, int]] = []  # (date, list key, what, index in that list)
+    for key, date_key in (("log", "on"), ("orders", "date")):
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        if not all(isinstance(e, dict) and isinstance(e.get(date_key), dt.date) for e in items):
+            return [(START, owner, "new customer", text)]
+        steps += [(e[date_key], key, _describe(key, e), i) for i, e in enumerate(items)]
+    if not steps:
+        return [(START, owner, "new customer", text)]
+    steps.sort(key=lambda s: (s[0], s[1] == "log", s[3]))
+    items = data  # for authors of touches
+    out = []
     current = text
-    for i in range(len(entries) - 1, 0, -1):
-        e = entries[i]
-        steps.append((e["on"], str(e.get("by") or FOUNDER), f"log {e.get('via')}: {_short(e.get('note'))}", current))
-        current = delete_value(current, ("log", i))
-    first = entries[0]
-    steps.append((first["on"], str(first.get("by") or FOUNDER), f"new customer {_short(data.get('name'))}", current))
-    steps.reverse()
-    # A log kept out of date order still makes a history that moves forward in time.
-    for i in range(1, len(steps)):
-        if steps[i][0] < steps[i - 1][0]:
-            steps[i] = (steps[i - 1][0], *steps[i][1:])
-    return steps
+    remaining = {key: sorted(i for _, k, _, i in steps if k == key) for key in ("log", "orders")}
+    for when, key, what, index in reversed(steps[1:]):
+        who = str(items["log"][index].get("by") or owner) if key == "log" else owner
+        out.append((when, who, what, current))
+        position = remaining[key].index(index)
+        current = delete_value(current, (key, position))
+        remaining[key].pop(position)
+    first_when, first_key, _, first_index = steps[0]
+    first_who = str(items["log"][first_index].get("by") or owner) if first_key == "log" else owner
+    out.append((first_when, first_who, f"new customer {_short(data.get('name'))}", current))
+    out.reverse()
+    return out
+
+
+def _describe(key: str, entry: dict) -> str:
+    if key == "log":
+        return f"log {entry.get('via')}: {_short(entry.get('note'))}"
+    amount = entry.get("amount")
+    amount = f"{amount:,}" if isinstance(amount, (int, float)) else str(amount)
+    return f"order {entry.get('ref') or ''} {amount} {entry.get('currency', '')}".replace("  ", " ")
 
 
 def _short(value, limit: int = 50) -> str:

@@ -30,6 +30,12 @@ class UsageError(CrmError):
     exit_code = 2
 
 
+class NothingToChange(CrmError):
+    """The change asked for is already so (exit code 0: scripts may repeat themselves)."""
+
+    exit_code = 0
+
+
 class NotFound(CrmError):
     """No such workspace or record."""
 
