@@ -343,7 +343,7 @@ class CrmApp(Syncing, App[int]):
             return None
         return record
 
-    def _name(self, rid: str) -> str:
+    def customer_name(self, rid: str) -> str:
         summary = self.listing.get(rid)
         return summary.name if summary is not None and summary.name else rid
 

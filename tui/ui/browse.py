@@ -80,7 +80,7 @@ class BrowseScreen(Screen):
     def on_mount(self) -> None:
         self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
         self.table.focus()
-        self.update_status()
+        self.records_changed()  # the catalog may have arrived before this screen was mounted
 
     @property
     def table(self) -> CustomerTable:

@@ -141,7 +141,7 @@ class HistoryScreen(Screen):
         self._title("no history")
         self.query_one("#version-title", Static).update("")
         self.query_one("#version-text", Static).update(str(message.error))
-        self.app.notify(str(message.error), severity="error", timeout=12)
+        self.app.notify(str(message.error), severity="error", timeout=12, markup=False)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         keep = self._shown.commit if self._shown is not None else None
@@ -225,7 +225,7 @@ class HistoryScreen(Screen):
 
     def on_undo_found(self, message: UndoFound) -> None:
         if message.target is None:
-            self.app.notify(str(message.error), title="Nothing to undo", severity="error", timeout=12)
+            self.app.notify(str(message.error), title="Nothing to undo", severity="error", timeout=12, markup=False)
             return
         target = message.target
         known = next((e for e in self.entries if e.commit == target.commit), target)

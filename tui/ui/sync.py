@@ -112,7 +112,7 @@ class Syncing:
 
     def action_sync(self: "CrmApp") -> None:
         if self.sync_step:
-            self.notify(f"A sync is already running ({self.sync_step})")
+            self.notify(f"A sync is already running ({self.sync_step})", markup=False)
             return
         self.sync_step = "starting"
         self._sync_changed()
@@ -139,12 +139,13 @@ class Syncing:
         result = message.result
         self.sync_step = ""
         self.sync_error = ""
-        self.notify(result.summary(), title="Synced", timeout=10)
+        self.notify(result.summary(), title="Synced", timeout=10, markup=False)
         others = result.changed_by_others
         if others:
-            names = [self._name(rid) for rid in others[:SHOWN_OTHERS]]
+            names = [self.customer_name(rid) for rid in others[:SHOWN_OTHERS]]
             more = f" and {len(others) - SHOWN_OTHERS} more" if len(others) > SHOWN_OTHERS else ""
-            self.notify(", ".join(names) + more, title=f"Changed by others ({len(others)})", timeout=10)
+            self.notify(", ".join(names) + more, title=f"Changed by others ({len(others)})", timeout=10,
+                        markup=False)
         if result.conflicts:
             count = len(result.conflicts)
             self.notify(f"{count} record{'s' * (count != 1)} with conflicting values: p lists them, r chooses which "
@@ -161,7 +162,7 @@ class Syncing:
         if isinstance(error, SyncError) and error.problems:
             text += "\n" + "\n".join(str(p) for p in error.problems[:10])
         title = "Sync failed; nothing changed" if isinstance(error, SyncError) else "Sync failed"
-        self.notify(text, title=title, severity="error", timeout=30)
+        self.notify(text, title=title, severity="error", timeout=30, markup=False)
         self._sync_changed()
         self.read_sync_state()
 

@@ -243,6 +243,7 @@ class CustomerTable(ScrollView, can_focus=True):
         if index is None:
             index = min(self.cursor, max(len(self.source) - 1, 0))
         self.cursor = index
+        self._follow_cursor()  # the cursor may stay at its index while the row under it changes
         self.refresh()
 
     def set_today(self, today: dt.date) -> None:
@@ -261,10 +262,13 @@ class CustomerTable(ScrollView, can_focus=True):
         return max(0, min(value, len(self.source) - 1)) if len(self.source) else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        summary = self.current()
-        rid = summary.id if summary else None
         self._scroll_to_cursor()
         self.refresh()
+        self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        summary = self.current()
+        rid = summary.id if summary else None
         if rid != self._cursor_id:
             self._cursor_id = rid
             self.post_message(self.Moved(self, rid))
