@@ -497,3 +497,34 @@ def test_paints_from_the_saved_catalog_then_confirms_every_file(ws):
             assert "Doha Lighting Solutions WLL" in screen_text(app)
 
     asyncio.run(run())
+
+
+def test_saving_an_untouched_form_changes_nothing_and_typing_starts_in_the_first_field(ws):
+    async def run():
+        rid = rid_of("Müller Lichttechnik GmbH")
+        path = ws.record_path(rid)
+        path.write_text(path.read_text() + "notes: |\n  Prefers WhatsApp.\n  Needs CE.\n")
+        subject = "add notes"
+        import subprocess
+
+        subprocess.run(["git", "commit", "-qam", subject], cwd=ws.root, check=True)
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await started(app, pilot)
+            await put_cursor(app, pilot, rid)
+            await pilot.press("e")
+            await pilot.pause()
+            form = app.screen
+            assert form.query_one("#field-notes").disabled  # several lines: left to $EDITOR
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert last_commit(ws) == subject
+            assert "notes: |\n  Prefers WhatsApp.\n  Needs CE.\n" in path.read_text()
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.press(*"Acme")
+            assert app.screen.query_one("#field-name").value == "Acme"
+
+    asyncio.run(run())

@@ -120,14 +120,26 @@ def check(spec: FieldSpec, value: Any) -> str:
     return ""
 
 
+def multiline(value: Any) -> bool:
+    """Text a one-line box cannot hold without losing its line breaks (the form leaves it to $EDITOR)."""
+    return isinstance(value, str) and "\n" in value.strip("\n")
+
+
 def changed_values(specs: list[FieldSpec], before: dict, after: dict[str, Any]) -> dict[str, Any]:
-    """The fields whose value differs from the record's (None: the field is to be removed)."""
+    """The fields whose value differs from the record's (None: the field is to be removed).
+
+    A field is unchanged when it reads the same as its untouched box would: a box shows `notes: |`
+    text without its final line break, and saving an untouched form must not change the file."""
     out = {}
     for spec in specs:
         if spec.name not in after:
             continue
         old, new = before.get(spec.name), after[spec.name]
-        if to_json(old) != to_json(new) and not (old in (None, "", []) and new is None):
+        try:
+            untouched = read(spec, show(spec, old))
+        except FieldError:
+            untouched = old
+        if to_json(untouched) != to_json(new) and not (old in (None, "", []) and new is None):
             out[spec.name] = new
     return out
 

@@ -69,6 +69,9 @@ class RecordForm(Screen[FormResult | None]):
                         options = [(c, c) for c in spec.choices]
                         initial = str(value) if value is not None and str(value) in spec.choices else NONE
                         yield Select(options, value=initial, prompt="-", compact=True, id=f"field-{spec.name}")
+                    elif F.multiline(value):
+                        yield Input(F.show(spec, value).replace("\n", " ⏎ "), compact=True, id=f"field-{spec.name}",
+                                    disabled=True, tooltip="Several lines: edit them in $EDITOR (ctrl+e)")
                     else:
                         yield Input(F.show(spec, value), placeholder=spec.hint, compact=True, id=f"field-{spec.name}",
                                     select_on_focus=False)
@@ -110,9 +113,16 @@ class RecordForm(Screen[FormResult | None]):
 
     # ------------------------------------------------------------ save
 
+    def on_mount(self) -> None:
+        editable = [w for w in self.query("Input, Select") if not w.disabled]
+        if editable:
+            editable[0].focus()  # typing goes straight into the first field (the name, for a new customer)
+
     def action_save(self) -> None:
         values, bad = {}, []
         for spec in self.specs:
+            if self.query_one(f"#field-{spec.name}").disabled:
+                continue  # multi-line text: left to $EDITOR, kept as it is
             ok, value = self._check(spec)
             if ok:
                 values[spec.name] = value

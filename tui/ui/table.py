@@ -58,10 +58,20 @@ class Column:
 WIDE = 110
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _date(value: str, ctx: RowContext) -> str:
+    """ISO when there is room; else `17 Nov` this year and `Nov '25` in another (never `26-11-17`,
+    which reads as 26 Nov 2017). Sorting uses the raw value, not this text."""
     if not value:
         return "-"
-    return value if ctx.wide else value[2:]
+    if ctx.wide:
+        return value
+    month = _MONTHS[int(value[5:7]) - 1]
+    if value[:4] == str(ctx.today.year):
+        return f"{int(value[8:10]):2d} {month}"
+    return f"{month} '{value[2:4]}"
 
 
 def _owner(s: Summary, ctx: RowContext) -> str:
