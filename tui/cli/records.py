@@ -228,6 +228,8 @@ def _cells(ch: str) -> int:
 
 def _cut(text: str, width: int) -> str:
     """`text` cut and padded to exactly `width` terminal cells (CJK characters take two)."""
+    if text.isascii():
+        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
     total = sum(map(_cells, text))
     if total <= width:
         return text + " " * (width - total)
