@@ -28,6 +28,8 @@ def git_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
     # Never prompt (no password prompt can appear under the UI); stable, parseable output.
     env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C", "GIT_EDITOR": "true"})
+    # A read such as `git status` may otherwise take index.lock and make a commit at the same moment fail.
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     if extra:
         env.update(extra)
