@@ -13,7 +13,7 @@ from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_record
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamlparse import YamlProblem, parse
-from tui.core.yamledit import EditError, append_value, delete_value, render_entry, set_value
+from tui.core.yamledit import EditError, append_value, delete_value, render_entry, set_value, value_at
 
 MODELINE = "# yaml-language-server: $schema=../schema.yaml\n"
 QUOTED_FIELDS = {"country"}  # always written quoted: "NO" is Norway
@@ -29,7 +29,8 @@ class Change:
     commit: str
 
 
-def _short(value: Any, limit: int = 40) -> str:
+def short(value: Any, limit: int = 40) -> str:
+    """A value as a commit message shows it: one line, at most `limit` characters."""
     if value is None:
         return "(none)"
     if isinstance(value, list):
@@ -100,17 +101,17 @@ class Changes:
     def set_field(self, rid: str, path: tuple, value: Any, expected_digest: str | None = None) -> Change:
         """Set a field (a top-level key or a path like ('contacts', 0, 'email'))."""
         record = self._editable(rid, expected_digest)
-        old = _get(record.data, path)
+        old = value_at(record.data, path)
         name = ".".join(map(str, path))
         if value is None:
             if old is None and not _has(record.data, path):
                 raise UsageError(f"{rid}: {name} is not set")
             edit = lambda text: delete_value(text, path)  # noqa: E731
-            message = f"unset {name} (was {_short(old)})"
+            message = f"unset {name} (was {short(old)})"
         else:
             style = '"' if path[-1] in QUOTED_FIELDS else None
             edit = lambda text: set_value(text, path, value, after=self._after(str(path[0])) if len(path) == 1 else (), style=style)  # noqa: E731
-            message = f"{name} {_short(old)} -> {_short(value)}"
+            message = f"{name} {short(old)} -> {short(value)}"
         return self._edit(rid, edit, message, record.digest)
 
     def grade(self, rid: str, grade: str, expected_digest: str | None = None) -> Change:
@@ -134,7 +135,7 @@ class Changes:
         if due:
             entry["due"] = due
         edit = lambda text: append_value(text, ("log",), entry, after=self._after("log"))  # noqa: E731
-        return self._edit(rid, edit, f"log {via}: {_short(note, 50)}", expected_digest)
+        return self._edit(rid, edit, f"log {via}: {short(note, 50)}", expected_digest)
 
     def create(self, fields: dict[str, Any]) -> Change:
         """A new record with the modeline and an id made of its name plus a random suffix."""
@@ -151,7 +152,7 @@ class Changes:
         relpath = f"records/{rid}.yaml"
         record = Record(rid, self.ws.record_path(rid), relpath, text, "", None, [])
         self.ws.records_dir.mkdir(exist_ok=True)
-        return self._land(record, text, f"{rid}: new customer {_short(name)} ({fields.get('country', '?')})")
+        return self._land(record, text, f"{rid}: new customer {short(name)} ({fields.get('country', '?')})")
 
     def replace_text(self, rid: str, new_text: str, expected_digest: str, message: str | None = None) -> Change:
         """Land a whole new text for a record (an editor session); refuses a stale base."""
@@ -180,7 +181,7 @@ class Changes:
             raise StaleWrite(record.relpath, record.text or "")
         name = (record.data or {}).get("name", rid)
         record.path.unlink()
-        message = f"{rid}: delete customer {_short(name)}"
+        message = f"{rid}: delete customer {short(name)}"
         tracked = self.git.run("ls-files", "--error-unmatch", "--", record.relpath, check=False).returncode == 0
         if not tracked:
             return Change(rid, message, "")
@@ -192,15 +193,6 @@ def what_is_already(data: dict | None, message: str) -> str:
     field, _, rest = message.partition(" ")
     value = rest.split(" -> ")[-1] if " -> " in rest else ""
     return f"{field} is already {value}" if value else "it is already so"
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for step in path:
-        try:
-            data = data[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _has(data: Any, path: tuple) -> bool:

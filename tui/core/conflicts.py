@@ -19,6 +19,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from tui.core.yamledit import value_at
+
 KEY = "conflicts"
 RECORD = "record"  # the `field` of a delete-against-edit conflict
 DELETED = "deleted"
@@ -36,15 +38,6 @@ def entries(data: Any) -> list[dict]:
 def field_path(field: str) -> tuple:
     """'contacts.0.phone' -> ('contacts', 0, 'phone')."""
     return tuple(int(p) if p.isdigit() else p for p in field.split("."))
-
-
-def value_at(data: Any, path: tuple) -> Any:
-    for step in path:
-        try:
-            data = data[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _show(value: Any) -> str:

@@ -341,6 +341,16 @@ def _reindent_item(item: dict, dash: int, offset: int) -> str:
     return " " * dash + "-" + " " * (offset - 1) + lines[dash + offset :]
 
 
+def value_at(data: Any, path: Path) -> Any:
+    """The value at `path`, or None where the path does not lead anywhere."""
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def data_at(data: Any, path: Path) -> Any:
     for step in path:
         data = data[step]

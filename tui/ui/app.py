@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from tui.core.catalog import Summary
-from tui.core.changes import Change, Changes
+from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_raw
@@ -407,7 +407,7 @@ class CrmApp(Syncing, App[int]):
             message = "edit " + ", ".join(changed)
             if len(changed) == 1:
                 (field, value), = changed.items()
-                message = f"{field} {_short(record.data.get(field))} -> {_short(value)}"
+                message = f"{field} {short(record.data.get(field))} -> {short(value)}"
 
             def run(digest: str | None) -> Change:
                 # Re-applied to the file as it is now, so a retry after a stale write keeps others' edits.
@@ -575,13 +575,6 @@ class CrmApp(Syncing, App[int]):
         self.submit(Write(rid, lambda digest: self.changes.replace_text(rid, new_text, digest), record.digest, on_stale=stale))
 
 
-def _short(value, limit: int = 40) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_app(ws: Workspace, today: Clock = dt.date.today) -> int:
