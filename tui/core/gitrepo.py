@@ -105,9 +105,10 @@ class Git:
         made = _COMMIT_LINE.match(proc.stdout)
         return made[1] if made else self.run("rev-parse", "HEAD").stdout.strip()
 
-    def status_paths(self, *pathspec: str) -> list[tuple[str, str]]:
-        """(XY status, path) of changed and untracked files under `pathspec`."""
-        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec).stdout
+    def status_paths(self, *pathspec: str, untracked: bool = True) -> list[tuple[str, str]]:
+        """(XY status, path) of changed (and, unless told otherwise, untracked) files under `pathspec`."""
+        mode = "--untracked-files=all" if untracked else "--untracked-files=no"
+        out = self.run("status", "--porcelain=v1", "-z", mode, "--", *pathspec).stdout
         items = []
         parts = out.split("\0")
         i = 0

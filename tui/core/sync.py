@@ -160,20 +160,7 @@ def _pending(git: Git) -> list[tuple[str, str]]:
 
 def _dirty_elsewhere(git: Git) -> list[str]:
     """Tracked files outside records/ with uncommitted changes: a rebase would refuse to run."""
-    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=no").stdout
-    paths = []
-    parts = out.split("\0")
-    i = 0
-    while i < len(parts):
-        entry = parts[i]
-        if len(entry) > 3:
-            path = entry[3:]
-            if not path.startswith("records/"):
-                paths.append(path)
-            if entry[0] in "RC":
-                i += 1
-        i += 1
-    return paths
+    return [path for _, path in git.status_paths(untracked=False) if not path.startswith("records/")]
 
 
 def _network_error(exc: GitError, remote: str, what: str, timeout: float) -> SyncError:
