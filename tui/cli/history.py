@@ -114,7 +114,7 @@ def cmd_history(args, ctx) -> int:
 
 
 def _value(value) -> str:
-    from tui.core.history import _show
+    from tui.core.display import show_value as _show
 
     return _show(value)
 

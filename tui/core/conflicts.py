@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from tui.core.display import show_value
 from tui.core.yamledit import value_at
 
 KEY = "conflicts"
@@ -35,20 +36,13 @@ def entries(data: Any) -> list[dict]:
     return [e for e in block if isinstance(e, dict) and isinstance(e.get("field"), str)]
 
 
+def _show(value: Any) -> str:
+    return show_value(value, 40, "(unset)")
+
+
 def field_path(field: str) -> tuple:
     """'contacts.0.phone' -> ('contacts', 0, 'phone')."""
     return tuple(int(p) if p.isdigit() else p for p in field.split("."))
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    text = " ".join(str(value).split())
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def describe(rid: str, data: dict, entry: dict) -> str:

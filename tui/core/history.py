@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from tui.core.display import show_value
 from tui.core.errors import GitError, NotFound
 from tui.core.gitrepo import Git, git_env
 from tui.core.merge import identity
@@ -48,7 +49,7 @@ class FieldChange:
 
     def __str__(self) -> str:
         if self.kind == "set":
-            return f"{self.field}: {_show(self.old)} -> {_show(self.new)}"
+            return f"{self.field}: {show_value(self.old)} -> {show_value(self.new)}"
         if self.kind == "added":
             return f"{self.field}: + {_item(self.field, self.new)}"
         if self.kind == "removed":
@@ -56,7 +57,7 @@ class FieldChange:
         if self.kind == "changed":
             return f"{self.field}: ~ {_item(self.field, self.new)} ({_item_diff(self.old, self.new)})"
         if self.kind == "created":
-            return f"created: {_show(self.new)}"
+            return f"created: {show_value(self.new)}"
         if self.kind == "deleted":
             return "deleted"
         return f"{self.field}: {self.new}"
@@ -394,38 +395,25 @@ def _equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
-    text = " ".join(str(value).split())
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
 def _item(key: str, item: Any) -> str:
     if not isinstance(item, dict):
-        return _show(item)
+        return show_value(item)
     if key == "log":
-        return f"{_show(item.get('on'))} {item.get('via', '')} by {item.get('by', '?')}: {_show(item.get('note'))}"
+        return f"{show_value(item.get('on'))} {item.get('via', '')} by {item.get('by', '?')}: {show_value(item.get('note'))}"
     if key == "orders":
-        return f"{_show(item.get('date'))} {item.get('ref') or ''} {item.get('amount')} {item.get('currency', '')} {item.get('status') or ''}".replace("  ", " ").strip()
+        return f"{show_value(item.get('date'))} {item.get('ref') or ''} {item.get('amount')} {item.get('currency', '')} {item.get('status') or ''}".replace("  ", " ").strip()
     if key == "contacts":
         email = f" <{item['email']}>" if item.get("email") else ""
         return f"{item.get('name', '?')}{email}"
     if key == "conflicts":
-        return f"{item.get('field')}: {_show(item.get('value'))} by {item.get('by', '?')}"
-    return _show(item)
+        return f"{item.get('field')}: {show_value(item.get('value'))} by {item.get('by', '?')}"
+    return show_value(item)
 
 
 def _item_diff(old: Any, new: Any) -> str:
     if not (isinstance(old, dict) and isinstance(new, dict)):
-        return f"{_show(old)} -> {_show(new)}"
-    parts = [f"{k}: {_show(old.get(k))} -> {_show(new.get(k))}" for k in dict.fromkeys([*old, *new]) if not _equal(old.get(k), new.get(k))]
+        return f"{show_value(old)} -> {show_value(new)}"
+    parts = [f"{k}: {show_value(old.get(k))} -> {show_value(new.get(k))}" for k in dict.fromkeys([*old, *new]) if not _equal(old.get(k), new.get(k))]
     return "; ".join(parts)
 
 
