@@ -138,5 +138,18 @@ def test_delete_is_a_commit_that_history_can_undo(workspace: Path):
 def test_a_record_with_an_unrelated_problem_can_still_be_graded(workspace: Path):
     path = workspace / "records" / f"{RID}.yaml"
     path.write_text(path.read_text().replace("credit: A", "credit: Z"))
+    git(workspace, "commit", "-q", "-am", "a committed problem")
     changes(workspace).grade(RID, "B")
     assert "grade: B" in path.read_text() and "credit: Z" in path.read_text()
+
+
+def test_an_invalid_hand_edit_pending_in_the_file_refuses_the_change(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    path.write_text(path.read_text().replace("credit: A", "credit: Z"))
+    edited = path.read_bytes()
+    head = git(workspace, "rev-parse", "HEAD")
+    with pytest.raises(InvalidRecord) as info:
+        changes(workspace).grade(RID, "B")
+    assert "hand edits that are not committed" in info.value.summary
+    assert any("credit" in p.message for p in info.value.problems)
+    assert path.read_bytes() == edited and git(workspace, "rev-parse", "HEAD") == head
