@@ -227,3 +227,15 @@ def test_control_characters_never_reach_a_commit_message(workspace: Path):
     subject = git(workspace, "log", "-1", "--format=%B")
     assert "\x1b" not in subject and "\x07" not in subject and "\\x1b]0;pwned\\x07" in subject
     assert change.message == subject.strip()
+
+
+def test_fixing_a_broken_file_back_to_its_committed_text_says_restored_and_commits_nothing(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    good = path.read_text()
+    path.write_text(good.replace("grade: A", "grade: Z"))
+    record = changes(workspace).read(RID)
+    head = git(workspace, "rev-parse", "HEAD")
+    change = changes(workspace).replace_text(RID, good, record.digest)
+    assert change.commit == "" and "restored" in change.message and "nothing to commit" in change.message
+    assert path.read_text() == good and git(workspace, "rev-parse", "HEAD") == head
+    assert git(workspace, "status", "--porcelain") == ""

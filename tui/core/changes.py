@@ -184,13 +184,18 @@ class Changes:
             _, problems = check_text(self.ws.schema, record.relpath, new_text)
             if problems:
                 raise InvalidRecord(problems, new_text)
-            record = tx.settle(record) if record.data is not None else record
+            base = record.data
+            try:
+                record = tx.settle(record)
+            except InvalidRecord:
+                # A broken hand edit that this text replaces: the commit goes from HEAD's version to this one.
+                base = tx.committed_data(record.relpath)
             if message is None:
                 try:
                     new_data, _ = parse(new_text)
                 except YamlProblem:
                     new_data = None
-                message = field_changes(record.data, new_data)
+                message = field_changes(base, new_data)
             return tx.land(record, new_text, f"{rid}: {message}")
 
     def delete(self, rid: str, expected_digest: str | None = None) -> Change:

@@ -152,6 +152,11 @@ class Transaction:
         self._commit(record.relpath, raw, message, head, entry[0] if entry else "100644")
         return record
 
+    def committed_data(self, relpath: str) -> Any:
+        """The data of `relpath` as HEAD has it (None when HEAD has no such file or it does not parse)."""
+        entry = self.git.tree_entry(self.git.head(), relpath)
+        return _data(self.git.blob_text(entry[1]).decode("utf-8", "replace")) if entry else None
+
     # ------------------------------------------------------------ writing
 
     def land(self, record: Record, new_text: str | None, message: str, allow: Callable[[Problem], bool] | None = None) -> Change:
@@ -169,7 +174,10 @@ class Transaction:
         data = None if new_text is None else new_text.encode("utf-8")
         if record.text is not None and data is not None and record.digest and digest_of(data) == record.digest:
             raise NothingToChange(f"{record.id}: nothing to change")
-        change = Change(record.id, message, self._swap_and_commit(record, data, message, head, entry))
+        commit = self._swap_and_commit(record, data, message, head, entry)
+        if not commit:
+            return Change(record.id, f"{record.id}: restored to its committed content; nothing to commit", "")
+        change = Change(record.id, message, commit)
         self.changes.append(change)
         return change
 
@@ -243,6 +251,12 @@ class Transaction:
             raise
         try:
             blob = self.git.hash_blob(record.relpath, data, write=True) if data is not None else None
+            if blob is not None and entry is not None and blob == entry[1]:
+                # The file is back to what HEAD has (a broken hand edit fixed by hand): nothing to commit.
+                self._stage(record.relpath, blob, mode)
+                _unlink(backup)
+                journal.clear()
+                return ""
             journal.update(step="commit")
             commit = self.git.commit_file(record.relpath, blob, message, head, mode, self._scratch())
         except BaseException as exc:
