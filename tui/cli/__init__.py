@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import os
 import sys
 from functools import cached_property
 
@@ -50,13 +49,9 @@ class Context:
         as_of = getattr(self.args, "as_of", None)
         if as_of is not None:
             return as_of
-        given = os.environ.get("CRM_TODAY")
-        if given:
-            try:
-                return dt.date.fromisoformat(given)
-            except ValueError:
-                raise CrmError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
-        return dt.date.today()
+        from tui.cli.records import env_today
+
+        return env_today()
 
     @cached_property
     def changes(self):
@@ -77,6 +72,8 @@ class Context:
 
 def progress_printer():
     """A progress line on stderr for long loads, when stderr is a terminal."""
+    from tui.cli.output import raw_stderr
+
     if not sys.stderr.isatty():
         return None
 
@@ -84,7 +81,7 @@ def progress_printer():
         if total < 200:
             return
         end = "\n" if done >= total else ""
-        print(f"\rReading {total} changed records… {done * 100 // total:3d}%", end=end, file=sys.stderr, flush=True)
+        print(f"\rReading {total} changed records… {done * 100 // total:3d}%", end=end, file=raw_stderr(), flush=True)
 
     return show
 
@@ -107,9 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tui.cli.output import guard
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with guard():
+        args = parser.parse_args(argv)
     ctx = Context(args)
+    if args.command is None or args.command == "demo":  # the terminal UI draws the screen itself
+        return run(args, ctx, parser)
+    with guard():
+        return run(args, ctx, parser)
+
+
+def run(args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser) -> int:
     try:
         if args.command is None:
             return open_ui(ctx, parser)

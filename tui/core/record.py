@@ -42,22 +42,30 @@ def read_raw(path: Path, relpath: str) -> tuple[bytes | None, Problem | None]:
 
 
 def decode(raw: bytes, relpath: str) -> tuple[str | None, Problem | None]:
+    """The text of a record file, or a Problem at the line and column (in characters) of the first byte
+    that is not UTF-8. A leading byte order mark is kept: the reader skips it."""
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, Problem(relpath, line, col, "not UTF-8 text; save the file as UTF-8")
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace").removeprefix("\ufeff")) + 1
+        hint = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        return None, Problem(relpath, line, col, f"byte 0x{raw[exc.start]:02x} is not UTF-8 text{hint}; save the file as UTF-8")
 
 
 def check_text(schema: Schema, relpath: str, text: str) -> tuple[Any, list[Problem]]:
     """Parse and validate a record's text: (data or None, problems)."""
+    soft: list[YamlProblem] = []
     try:
-        data, _ = parse(text)
+        data, _ = parse(text, problems=soft)
     except YamlProblem as exc:
         return None, [Problem(relpath, exc.line, exc.col, exc.message)]
-    return data, schema.validate(data, relpath, text=text)
+    found = [Problem(relpath, p.line, p.col, p.message) for p in soft]
+    # A value the reader already refused (an impossible date kept as text) is not reported twice.
+    taken = {(p.line, p.col) for p in found}
+    found += [p for p in schema.validate(data, relpath, text=text) if (p.line, p.col) not in taken]
+    return data, sorted(found)
 
 
 def read_record(schema: Schema, rid: str, path: Path, relpath: str) -> Record:
