@@ -9,6 +9,7 @@ import sys
 from tui.core.errors import CrmError, NotFound, UsageError
 from tui.core.schema import to_json
 from tui.cli.output import dumps
+from tui.core.display import printable
 from tui.cli.records import count_arg
 
 
@@ -115,7 +116,7 @@ def cmd_history(args, ctx) -> int:
             return 0
         for v in values:
             shown = _value(v.value) if v.present else "(removed)"
-            print(f"{v.when:%Y-%m-%d %H:%M}  {v.commit[:7]}  {v.email:<24} {shown}")
+            print(f"{v.when:%Y-%m-%d %H:%M}  {v.commit[:7]}  {printable(v.email, one_line=True):<24} {shown}")
         return 0
     entries = record_history(ctx.ws, rid, limit=args.limit, progress=_progress())
     if args.json:
@@ -125,9 +126,9 @@ def cmd_history(args, ctx) -> int:
         print(dumps(out, indent=2))
         return 0
     for e in entries:
-        print(f"{e.when:%Y-%m-%d %H:%M}  {e.short}  {e.email:<24} {e.subject}")
+        print(f"{e.when:%Y-%m-%d %H:%M}  {e.short}  {printable(e.email, one_line=True):<24} {printable(e.subject, one_line=True)}")
         for change in e.changes:
-            print(f"    {change}")
+            print(f"    {printable(change, one_line=True)}")
     return 0
 
 

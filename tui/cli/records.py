@@ -265,7 +265,7 @@ def cmd_list(args, ctx) -> int:
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
         writer.writerow(fields)
         for s in rows:
-            writer.writerow([";".join(getattr(s, f)) if f == "tags" else getattr(s, f) for f in fields])
+            writer.writerow([printable(";".join(getattr(s, f)) if f == "tags" else getattr(s, f)) for f in fields])
     else:
         print_table(rows, today, base)
         print(f"{len(rows)} of {len(catalog)} customers", file=sys.stderr)
@@ -277,7 +277,9 @@ def _cells(ch: str) -> int:
 
 
 def _cut(text: str, width: int) -> str:
-    """`text` cut and padded to exactly `width` terminal cells (CJK characters take two)."""
+    """`text` on one line, control characters escaped, cut and padded to exactly `width` terminal cells
+    (CJK characters take two)."""
+    text = printable(text, one_line=True)
     if text.isascii():
         return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
     total = sum(map(_cells, text))
@@ -300,7 +302,7 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
         if s.problems:
             mark = "x"
         print(
-            f"{_cut(s.id, 30)} {_cut(s.name, 28)} {s.country or '--':<2} {s.grade or '-'} {_cut(s.stage, 11)} "
+            f"{_cut(s.id, 30)} {_cut(s.name, 28)} {_cut(s.country or '--', 2)} {_cut(s.grade or '-', 1)} {_cut(s.stage, 11)} "
             f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
@@ -327,20 +329,21 @@ def cmd_show(args, ctx) -> int:
                "problems": [str(p) for p in record.problems]}
         print(dumps(out, indent=2))
         return 1 if record.problems else 0
-    print(f"{data.get('name', rid)}" + (f"  {data['name_local']}" if data.get("name_local") else "") + f"  [{rid}]")
+    one = lambda value: printable(value, one_line=True)  # noqa: E731 - a field's value on its own line
+    print(one(data.get("name", rid)) + (f"  {one(data['name_local'])}" if data.get("name_local") else "") + f"  [{rid}]")
     if derived:
-        owner = data.get("owner") or "(public pool)"
-        print(f"{data.get('country', '?')} ({derived['region']}) · grade {data.get('grade', '-')} · "
-              f"stage {data.get('stage', '-')} · owner {owner}")
+        owner = one(data.get("owner") or "(public pool)")
+        print(f"{one(data.get('country', '?'))} ({one(derived['region'])}) · grade {one(data.get('grade', '-'))} · "
+              f"stage {one(data.get('stage', '-'))} · owner {owner}")
         state = f" ({derived['followup']})" if derived["followup"] else ""
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
-              f"{derived['next_followup'] or '-'}{state}" + (f" · next: {f.next_action}" if f.next_action else ""))
+              f"{derived['next_followup'] or '-'}{state}" + (f" · next: {one(f.next_action)}" if f.next_action else ""))
         print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
               f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
     for problem in record.problems:
         print(f"problem: {problem}")
     print(f"--- {record.relpath}")
-    sys.stdout.write(record.text or "")
+    sys.stdout.write(printable((record.text or "").replace("\r\n", "\n")))
     return 1 if record.problems else 0
 
 
@@ -448,7 +451,7 @@ def cmd_due(args, ctx) -> int:
             print(f"{heading[state]}")
         days = (dt.date.fromisoformat(s.next_followup) - today).days
         when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
-        print(f"  {s.next_followup} {when:>9}  {s.grade or '-'}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
+        print(f"  {s.next_followup} {when:>9}  {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
     return 0
 
 
@@ -460,14 +463,15 @@ def cmd_validate(args, ctx) -> int:
     problems = [str(p) for p in ws.schema.problems()]
     if args.paths:
         for given in args.paths:
-            path = Path(given).resolve()
+            given_path = Path(given)
+            path = given_path.absolute().parent.resolve() / given_path.name  # the file itself, never a link's target
             if path == ws.schema_path:
                 continue  # checked above
             if path.parent != ws.records_dir or path.suffix != ".yaml":
                 continue  # pre-commit passes every staged file; only records are ours to check
-            if not path.exists():
+            if not (path.exists() or path.is_symlink()):
                 continue  # a deletion
-            record = read_record(ws.schema, path.stem, path, ws.relpath(path))
+            record = read_record(ws.schema, path.stem, path, f"records/{path.name}")
             problems += [str(p) for p in record.problems]
         checked = len(args.paths)
     else:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tui.core.errors import Problem
 from tui.core.schema import Schema
+from tui.core.workspace import link_problem
 from tui.core.yamlparse import MAX_BYTES, YamlProblem, parse
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO named like a record must not hang
 
 
 def digest_of(raw: bytes) -> str:
@@ -34,11 +42,23 @@ class Record:
 
 
 def read_raw(path: Path, relpath: str) -> tuple[bytes | None, Problem | None]:
-    """The file's bytes, or a Problem when it is too large to be a record (checked before reading)."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        return None, Problem(relpath, 1, 1, f"file is {size // 1024} KiB, over the {MAX_BYTES // 1024} KiB limit for a record")
-    return path.read_bytes(), None
+    """The file's bytes, or a Problem when it is not a plain file (a symbolic link is never followed) or too
+    large to be a record (checked before reading)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or (exc.errno == errno.EMLINK and path.is_symlink()):
+            return None, Problem(relpath, 1, 1, link_problem(relpath))
+        if isinstance(exc, FileNotFoundError):
+            raise
+        return None, Problem(relpath, 1, 1, f"cannot be read: {exc.strerror}")
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, Problem(relpath, 1, 1, "is not a plain file; a record is a text file")
+        if st.st_size > MAX_BYTES:
+            return None, Problem(relpath, 1, 1, f"file is {st.st_size // 1024} KiB, over the {MAX_BYTES // 1024} KiB limit for a record")
+        return f.read(MAX_BYTES + 1), None
 
 
 def decode(raw: bytes, relpath: str) -> tuple[str | None, Problem | None]:
