@@ -90,10 +90,20 @@ def test_complex_keys_are_rejected():
     assert "plain text" in problem("? [a, b]\n: 1\n").message
 
 
-@pytest.mark.parametrize("deep", ["[" * 200_000, "- " * 100_000 + "x\n", "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 60))])
-def test_deep_nesting_is_refused_before_it_can_crash(deep):
+@pytest.mark.parametrize(
+    "deep, where",
+    [
+        ("[" * 200_000, (1, MAX_DEPTH + 1)),  # the bracket that opens level MAX_DEPTH + 1
+        ("- " * 100_000 + "x\n", (1, 2 * MAX_DEPTH + 1)),
+        ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 60)), (MAX_DEPTH + 1, MAX_DEPTH + 1)),
+        ('a: "[[["\nb: ' + "{" * 50_000, (2, MAX_DEPTH + 4)),  # brackets in quotes do not count
+    ],
+    ids=["flow", "block-sequence", "block-mapping", "flow-after-quoted-brackets"],
+)
+def test_deep_nesting_is_refused_before_it_can_crash(deep, where):
     p = problem(deep)
-    assert f"deeper than {MAX_DEPTH}" in p.message
+    assert p.message == f"nested deeper than {MAX_DEPTH} levels"
+    assert (p.line, p.col) == where
 
 
 def test_nesting_at_the_limit_is_fine():

@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from tui.core.display import printable
 from tui.core.schema import Schema, to_json
 
 
@@ -123,6 +124,11 @@ def check(spec: FieldSpec, value: Any) -> str:
 def multiline(value: Any) -> bool:
     """Text a one-line box cannot hold without losing its line breaks (the form leaves it to $EDITOR)."""
     return isinstance(value, str) and "\n" in value.strip("\n")
+
+
+def has_control(value: Any) -> bool:
+    """Text with control characters: a box would show them escaped, so the form leaves it to $EDITOR."""
+    return isinstance(value, str) and printable(value) != value
 
 
 def changed_values(specs: list[FieldSpec], before: dict, after: dict[str, Any]) -> dict[str, Any]:
