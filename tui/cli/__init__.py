@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
 from functools import cached_property
 
 import tui
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
+from tui.core.yamlparse import YamlProblem
 
 COMMANDS = ("tui.cli.setup", "tui.cli.records", "tui.cli.history")
 
@@ -136,6 +138,16 @@ def run(args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser)
         return 130
     except BrokenPipeError:
         return 0
+    except YamlProblem as exc:  # a change whose text would not read back: nothing was written
+        print(f"crm: nothing was written: the changed record would not read back as YAML "
+              f"({exc.line}:{exc.col}: {exc.message})", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: a bug is reported in one line, not a traceback
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        print(f"crm: internal error ({type(exc).__name__}: {exc}); this is a bug in crm. "
+              "Run the command again with CRM_DEBUG=1 to see where it happened, and report it.", file=sys.stderr)
+        return 1
 
 
 def open_ui(ctx: Context, parser: argparse.ArgumentParser) -> int:
