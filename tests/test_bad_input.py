@@ -288,3 +288,22 @@ def test_the_ui_loads_and_shows_a_touch_on_the_last_day_and_a_symlink(tmp_path):
             assert "9999-12-31" in screen_text(app)
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("text", ["+99999999999", "+9999999"])
+def test_the_log_forms_due_date_past_the_calendar_is_a_field_error(text):
+    import datetime as dt
+
+    from tui.ui.fields import FieldError
+    from tui.ui.forms import read_due
+
+    with pytest.raises(FieldError, match="calendar"):
+        read_due(text, dt.date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("text", ["1e999", "-1e999", "nan"])
+def test_a_form_number_json_cannot_hold_is_a_field_error(text):
+    from tui.ui.fields import FieldError, FieldSpec, read
+
+    with pytest.raises(FieldError):
+        read(FieldSpec("employees", "number", {"type": "number"}, False), text)

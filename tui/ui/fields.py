@@ -7,6 +7,7 @@ Fields that hold lists of mappings (contacts, orders, log) are edited in $EDITOR
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,8 @@ def read(spec: FieldSpec, text: str) -> Any:
             value = float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
             raise FieldError(f"{text!r} is not a number") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FieldError(f"{text!r} is not a finite number")
     elif spec.kind == "list":
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif spec.name in ("country", "currency"):

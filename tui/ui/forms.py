@@ -191,8 +191,11 @@ def read_due(text: str, today: dt.date) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    if text.startswith("+") and text[1:].isdigit():
-        return today + dt.timedelta(days=int(text[1:]))
+    if text.startswith("+") and text[1:].isascii() and text[1:].isdigit():
+        try:
+            return today + dt.timedelta(days=int(text[1:]))
+        except OverflowError:
+            raise F.FieldError(f"{text!r} is past the last day the calendar has; use YYYY-MM-DD") from None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
