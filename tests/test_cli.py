@@ -106,7 +106,12 @@ def test_validate_prints_file_line_col_and_exits_1(crm, workspace):
     (workspace / "records" / "bad-zzzz.yaml").write_text('name: Bad\ncountry: "DE"\nstage: dreaming\nlog:\n  - on: 2025-02-30\n')
     out = crm("validate")
     assert out.returncode == 1
-    assert out.stdout.strip() == "records/bad-zzzz.yaml:5:9: impossible date '2025-02-30': day is out of range for month"
+    lines = out.stdout.splitlines()
+    # every problem of the file, not only the first: the impossible date does not hide the bad stage
+    where = {line.split(": ", 1)[0]: line for line in lines}
+    assert "'dreaming'" in where["records/bad-zzzz.yaml:3:8"]
+    assert "impossible date '2025-02-30'" in where["records/bad-zzzz.yaml:5:9"]
+    assert sum("2025-02-30" in line for line in lines) == 1  # the reader's problem, not again as "not a date"
     (workspace / "records" / "bad-zzzz.yaml").write_text('name: Bad\ncountry: "DE"\nstage: dreaming\n')
     out = crm("validate", "records/bad-zzzz.yaml", "README.md")
     assert out.returncode == 1 and out.stdout.startswith("records/bad-zzzz.yaml:3:8: stage: 'dreaming' is not one of")

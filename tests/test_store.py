@@ -42,7 +42,7 @@ def test_non_utf8_and_oversized_files_are_reported_not_fatal(workspace: Path):
     (workspace / "records" / "latin-eeee.yaml").write_bytes(b'name: M\xfcller\ncountry: "DE"\n')
     (workspace / "records" / "huge-ffff.yaml").write_text("name: x\nnotes: " + "x" * (1024 * 1024 + 10))
     catalog = load_catalog(Workspace(workspace))
-    assert catalog.summaries["latin-eeee"].problems == ("records/latin-eeee.yaml:1:8: not UTF-8 text; save the file as UTF-8",)
+    assert catalog.summaries["latin-eeee"].problems == ("records/latin-eeee.yaml:1:8: byte 0xfc is not UTF-8 text; save the file as UTF-8",)
     assert "over the 1024 KiB limit" in catalog.summaries["huge-ffff"].problems[0]
 
 

@@ -90,10 +90,47 @@ def test_complex_keys_are_rejected():
     assert "plain text" in problem("? [a, b]\n: 1\n").message
 
 
-@pytest.mark.parametrize("deep", ["[" * 200_000, "- " * 100_000 + "x\n", "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 60))])
-def test_deep_nesting_is_refused_before_it_can_crash(deep):
+@pytest.mark.parametrize(
+    "deep, where",
+    [
+        ("[" * 200_000, (1, MAX_DEPTH + 1)),  # the bracket that opens level MAX_DEPTH + 1
+        ("- " * 100_000 + "x\n", (1, 2 * MAX_DEPTH + 1)),
+        ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 60)), (MAX_DEPTH + 1, MAX_DEPTH + 1)),
+        ('a: "[[["\nb: ' + "{" * 50_000, (2, MAX_DEPTH + 4)),  # brackets in quotes do not count
+    ],
+    ids=["flow", "block-sequence", "block-mapping", "flow-after-quoted-brackets"],
+)
+def test_deep_nesting_is_refused_before_it_can_crash(deep, where):
     p = problem(deep)
-    assert f"deeper than {MAX_DEPTH}" in p.message
+    assert p.message == f"nested deeper than {MAX_DEPTH} levels"
+    assert (p.line, p.col) == where
+
+
+def test_with_a_problems_list_every_value_problem_is_collected_and_parsing_goes_on():
+    found: list[YamlProblem] = []
+    data, _ = parse("a: 2025-02-30\nb: &x 1\nc: *x\nd: !!str 5\ne: 1e999\na: again\nf: 1\n", problems=found)
+    assert [(p.line, p.col) for p in found] == [(1, 4), (2, 4), (3, 4), (4, 4), (5, 4), (6, 1)]
+    assert data == {"a": "2025-02-30", "b": 1, "c": None, "d": "5", "e": "1e999", "f": 1}  # the first "a" is kept
+
+
+def test_without_a_problems_list_the_first_value_problem_is_raised():
+    p = problem("a: 1\nb: 1e999\nc: 2025-02-30\n")
+    assert (p.line, p.col) == (2, 4) and "1e999" in p.message
+
+
+def test_a_byte_order_mark_is_skipped_and_positions_index_the_text():
+    text = "\ufeffname: Acme\ncity: X\n"
+    data, root = parse(text, track=True)
+    assert data == {"name": "Acme", "city": "X"}
+    node = root.child("city")
+    assert text[node.start : node.end] == "X" and locate(root, ("name",)) == (1, 7)
+
+
+@pytest.mark.parametrize("text, where", [("a: b\x7f\n", (1, 5)), ("é: ü\nb: \x9b\n", (2, 4)), ("\ufeffa: \x01\n", (1, 4))],
+                         ids=["del", "c1-after-non-ascii", "c0-after-bom"])
+def test_a_raw_control_character_is_refused_at_its_character_position(text, where):
+    p = problem(text)
+    assert (p.line, p.col) == where and p.message.startswith("character U+00")
 
 
 def test_nesting_at_the_limit_is_fine():

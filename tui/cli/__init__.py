@@ -15,6 +15,7 @@ from functools import cached_property
 
 import tui
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
+from tui.core.yamlparse import YamlProblem
 
 COMMANDS = ("tui.cli.setup", "tui.cli.records", "tui.cli.history")
 
@@ -53,13 +54,9 @@ class Context:
         as_of = getattr(self.args, "as_of", None)
         if as_of is not None:
             return as_of
-        given = os.environ.get("CRM_TODAY")
-        if given:
-            try:
-                return dt.date.fromisoformat(given)
-            except ValueError:
-                raise CrmError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
-        return dt.date.today()
+        from tui.cli.records import env_today
+
+        return env_today()
 
     @cached_property
     def changes(self):
@@ -80,6 +77,8 @@ class Context:
 
 def progress_printer():
     """A progress line on stderr for long loads, when stderr is a terminal."""
+    from tui.cli.output import raw_stderr
+
     if not sys.stderr.isatty():
         return None
 
@@ -87,7 +86,7 @@ def progress_printer():
         if total < 200:
             return
         end = "\n" if done >= total else ""
-        print(f"\rReading {total} changed records… {done * 100 // total:3d}%", end=end, file=sys.stderr, flush=True)
+        print(f"\rReading {total} changed records… {done * 100 // total:3d}%", end=end, file=raw_stderr(), flush=True)
 
     return show
 
@@ -110,9 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tui.cli.output import guard
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with guard():
+        args = parser.parse_args(argv)
     ctx = Context(args)
+    if args.command is None or args.command == "demo":  # the terminal UI draws the screen itself
+        return run(args, ctx, parser)
+    with guard():
+        return run(args, ctx, parser)
+
+
+def run(args: argparse.Namespace, ctx: Context, parser: argparse.ArgumentParser) -> int:
     try:
         if args.command is None:
             return open_ui(ctx, parser)
@@ -132,6 +141,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except YamlProblem as exc:  # a change whose text would not read back: nothing was written
+        print(f"crm: nothing was written: the changed record would not read back as YAML "
+              f"({exc.line}:{exc.col}: {exc.message})", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: a bug is reported in one line, not a traceback
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        print(f"crm: internal error ({type(exc).__name__}: {exc}); this is a bug in crm. "
+              "Run the command again with CRM_DEBUG=1 to see where it happened, and report it.", file=sys.stderr)
+        return 1
 
 
 def open_ui(ctx: Context, parser: argparse.ArgumentParser) -> int:

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-import json
+import argparse
+import math
 import sys
 
 from tui.core.errors import CrmError, NotFound, UsageError
 from tui.core.schema import to_json
+from tui.cli.output import dumps
+from tui.core.display import printable
+from tui.cli.records import count_arg
+
+
+MAX_TIMEOUT = 86_400  # a day: past that a sync is stuck, not slow
+
+
+def seconds_arg(text: str) -> float:
+    """A number of seconds: more than 0, at most MAX_TIMEOUT (nan, inf and negative numbers are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds more than 0 and at most {MAX_TIMEOUT:,}")
+    return value
 
 
 def register(sub) -> None:
@@ -15,7 +33,7 @@ def register(sub) -> None:
                        "field-level changes. With FIELD: every value that field has had, who set it and when.")
     p.add_argument("id", help="the id (a deleted record's id works too), or a unique start of it")
     p.add_argument("field", nargs="?", help="a top-level field, e.g. grade")
-    p.add_argument("--limit", type=int, metavar="N", help="only the N newest changes")
+    p.add_argument("--limit", type=count_arg(1, 10**9), metavar="N", help="only the N newest changes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_history)
 
@@ -30,9 +48,10 @@ def register(sub) -> None:
                        "merge field by field), validate and push. On any failure the workspace is left as it was. Never "
                        "prompts for a password. Exit codes: 0 synced, 1 failed (nothing changed).")
     p.add_argument("--force", action="store_true", help="push even if it deletes more records than --max-deletes")
-    p.add_argument("--max-deletes", type=int, metavar="N",
+    p.add_argument("--max-deletes", type=count_arg(0, 10**9), metavar="N",
                    help="refuse to push a change deleting more than N records (default: git config crm.maxDeletes, else 10)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up on the network after S seconds (default: 60)")
+    p.add_argument("--timeout", type=seconds_arg, default=60.0, metavar="S",
+                   help=f"give up on the network after S seconds, more than 0 and at most {MAX_TIMEOUT:,} (default: 60)")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.set_defaults(func=cmd_sync)
 
@@ -66,13 +85,15 @@ def _find(ctx, query: str) -> str:
 
 
 def _progress():
+    from tui.cli.output import raw_stderr
+
     if not sys.stderr.isatty():
         return None
 
     def show(done: int, total: int) -> None:
         if total >= 500:
             end = "\n" if done >= total else ""
-            print(f"\rIndexing history… {done}/{total} commits", end=end, file=sys.stderr, flush=True)
+            print(f"\rIndexing history… {done}/{total} commits", end=end, file=raw_stderr(), flush=True)
 
     return show
 
@@ -88,28 +109,26 @@ def cmd_history(args, ctx) -> int:
         if args.json:
             out = [{"value": to_json(v.value), "present": v.present, "commit": v.commit, "author": v.author,
                     "email": v.email, "date": v.when.isoformat()} for v in values]
-            json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-            print()
+            print(dumps(out, indent=2))
             return 0
         if not values:
             print(f"{rid}: {args.field} was never set")
             return 0
         for v in values:
             shown = _value(v.value) if v.present else "(removed)"
-            print(f"{v.when:%Y-%m-%d %H:%M}  {v.commit[:7]}  {v.email:<24} {shown}")
+            print(f"{v.when:%Y-%m-%d %H:%M}  {v.commit[:7]}  {printable(v.email, one_line=True):<24} {shown}")
         return 0
     entries = record_history(ctx.ws, rid, limit=args.limit, progress=_progress())
     if args.json:
         out = [{"commit": e.commit, "author": e.author, "email": e.email, "date": e.when.isoformat(), "subject": e.subject,
                 "status": e.status, "changes": [{"field": c.field, "kind": c.kind, "old": to_json(c.old), "new": to_json(c.new),
                                                   "text": str(c)} for c in e.changes]} for e in entries]
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print(dumps(out, indent=2))
         return 0
     for e in entries:
-        print(f"{e.when:%Y-%m-%d %H:%M}  {e.short}  {e.email:<24} {e.subject}")
+        print(f"{e.when:%Y-%m-%d %H:%M}  {e.short}  {printable(e.email, one_line=True):<24} {printable(e.subject, one_line=True)}")
         for change in e.changes:
-            print(f"    {change}")
+            print(f"    {printable(change, one_line=True)}")
     return 0
 
 
@@ -137,12 +156,10 @@ def cmd_sync(args, ctx) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         if args.json:
-            json.dump({"ok": False, "error": str(exc), "problems": [str(p) for p in exc.problems]}, sys.stdout, indent=2)
-            print()
+            print(dumps({"ok": False, "error": str(exc), "problems": [str(p) for p in exc.problems]}, indent=2))
         raise
     if args.json:
-        json.dump({"ok": True, **as_dict(result)}, sys.stdout, indent=2)
-        print()
+        print(dumps({"ok": True, **as_dict(result)}, indent=2))
         return 0
     print(result.summary())
     if result.changed_by_others:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
+import math
 import os
 import re
 import shlex
@@ -18,6 +18,8 @@ from tui.core.cadence import facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
 from tui.core.schema import to_json
+from tui.cli.output import dumps
+from tui.core.display import printable
 
 LIST_JSON_FIELDS = (
     "id", "name", "name_local", "country", "region", "city", "industry", "grade", "stage", "owner", "credit",
@@ -26,20 +28,67 @@ LIST_JSON_FIELDS = (
 )
 
 
-def date_arg(text: str) -> dt.date:
-    """YYYY-MM-DD, or +N for N days from today (as the UI's forms accept)."""
+def env_today() -> dt.date:
+    """Today, or $CRM_TODAY when set (scripts and tests run as of another day)."""
+    given = os.environ.get("CRM_TODAY")
+    if not given:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise UsageError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
+
+
+def read_date(text: str) -> dt.date:
+    """YYYY-MM-DD, or +N for N days from today (as the UI's forms accept); ValueError says what is wrong."""
     if re.fullmatch(r"\+\d{1,4}", text.strip()):
-        today = os.environ.get("CRM_TODAY")
         try:
-            base = dt.date.fromisoformat(today) if today else dt.date.today()
-        except ValueError:
-            base = dt.date.today()
-        return base + dt.timedelta(days=int(text.strip()[1:]))
+            return env_today() + dt.timedelta(days=int(text.strip()[1:]))
+        except (OverflowError, UsageError):
+            raise ValueError(f"{text!r} is past the last day the calendar has; use YYYY-MM-DD") from None
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date ({exc}); use YYYY-MM-DD or +N days") from None
+
+
+def date_arg(text: str) -> dt.date:
+    try:
+        return read_date(text)
+    except ValueError as exc:
         # argparse turns this into "crm log: error: argument --due: ..." and exit code 2
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date ({exc}); use YYYY-MM-DD or +N days") from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def as_of_arg(text: str) -> dt.date:
+    """A day in the past (or today): the workspace as git knew it then."""
+    day = date_arg(text)
+    try:
+        today = env_today()
+    except UsageError:
+        return day  # reported as soon as the command asks for today
+    if day > today:
+        raise argparse.ArgumentTypeError(f"{text!r} is after today ({today.isoformat()}); --as-of reads history, "
+                                         "so give a day up to today")
+    return day
+
+
+def count_arg(low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high:,}")
+        return value
+
+    return parse
+
+
+MAX_DAYS = 3660  # ten years ahead is as far as a follow-up queue needs to look
 
 
 def register(sub) -> None:
@@ -102,7 +151,8 @@ def register(sub) -> None:
     p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days")
     p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     p.add_argument("--owner", metavar="EMAIL")
-    p.add_argument("--days", type=int, default=7, metavar="N", help="how far ahead to look (default: 7)")
+    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
+                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
     p.add_argument("--json", action="store_true")
     add_as_of(p)
     p.set_defaults(func=cmd_due)
@@ -122,7 +172,7 @@ def register(sub) -> None:
 
 
 def add_as_of(p) -> None:
-    p.add_argument("--as-of", type=date_arg, metavar="DATE",
+    p.add_argument("--as-of", type=as_of_arg, metavar="DATE",
                    help="read the workspace as it stood at the end of DATE (from git history), with DATE as today")
 
 
@@ -202,7 +252,7 @@ def summary_json(s: Summary, today: dt.date, base: str) -> dict:
 def write_json_rows(rows) -> None:
     """A JSON array with one object a line: valid JSON for scripts, greppable for people, and fast
     (json.dump with indent= falls back to the pure-Python encoder: 20 s for 100,000 rows)."""
-    sys.stdout.write("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n")
+    sys.stdout.write("[\n" + ",\n".join(dumps(row) for row in rows) + "\n]\n")
 
 
 def cmd_list(args, ctx) -> int:
@@ -217,7 +267,7 @@ def cmd_list(args, ctx) -> int:
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
         writer.writerow(fields)
         for s in rows:
-            writer.writerow([";".join(getattr(s, f)) if f == "tags" else getattr(s, f) for f in fields])
+            writer.writerow([printable(";".join(getattr(s, f)) if f == "tags" else getattr(s, f)) for f in fields])
     else:
         print_table(rows, today, base)
         print(f"{len(rows)} of {len(catalog)} customers", file=sys.stderr)
@@ -229,7 +279,9 @@ def _cells(ch: str) -> int:
 
 
 def _cut(text: str, width: int) -> str:
-    """`text` cut and padded to exactly `width` terminal cells (CJK characters take two)."""
+    """`text` on one line, control characters escaped, cut and padded to exactly `width` terminal cells
+    (CJK characters take two)."""
+    text = printable(text, one_line=True)
     if text.isascii():
         return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
     total = sum(map(_cells, text))
@@ -252,7 +304,7 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
         if s.problems:
             mark = "x"
         print(
-            f"{_cut(s.id, 30)} {_cut(s.name, 28)} {s.country or '--':<2} {s.grade or '-'} {_cut(s.stage, 11)} "
+            f"{_cut(s.id, 30)} {_cut(s.name, 28)} {_cut(s.country or '--', 2)} {_cut(s.grade or '-', 1)} {_cut(s.stage, 11)} "
             f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
@@ -277,23 +329,23 @@ def cmd_show(args, ctx) -> int:
     if args.json:
         out = {"id": rid, "path": record.relpath, "record": to_json(record.data), "derived": to_json(derived),
                "problems": [str(p) for p in record.problems]}
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print(dumps(out, indent=2))
         return 1 if record.problems else 0
-    print(f"{data.get('name', rid)}" + (f"  {data['name_local']}" if data.get("name_local") else "") + f"  [{rid}]")
+    one = lambda value: printable(value, one_line=True)  # noqa: E731 - a field's value on its own line
+    print(one(data.get("name", rid)) + (f"  {one(data['name_local'])}" if data.get("name_local") else "") + f"  [{rid}]")
     if derived:
-        owner = data.get("owner") or "(public pool)"
-        print(f"{data.get('country', '?')} ({derived['region']}) · grade {data.get('grade', '-')} · "
-              f"stage {data.get('stage', '-')} · owner {owner}")
+        owner = one(data.get("owner") or "(public pool)")
+        print(f"{one(data.get('country', '?'))} ({one(derived['region'])}) · grade {one(data.get('grade', '-'))} · "
+              f"stage {one(data.get('stage', '-'))} · owner {owner}")
         state = f" ({derived['followup']})" if derived["followup"] else ""
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
-              f"{derived['next_followup'] or '-'}{state}" + (f" · next: {f.next_action}" if f.next_action else ""))
+              f"{derived['next_followup'] or '-'}{state}" + (f" · next: {one(f.next_action)}" if f.next_action else ""))
         print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
               f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
     for problem in record.problems:
         print(f"problem: {problem}")
     print(f"--- {record.relpath}")
-    sys.stdout.write(record.text or "")
+    sys.stdout.write(printable((record.text or "").replace("\r\n", "\n")))
     return 1 if record.problems else 0
 
 
@@ -307,24 +359,49 @@ def parse_value(ctx, path: tuple, raw: str):
         if kind == "integer":
             return int(raw)
         if kind == "number":
-            return float(raw) if "." in raw else int(raw)
+            number = float(raw) if "." in raw or "e" in raw.lower() else int(raw)
+            if isinstance(number, float) and not math.isfinite(number):
+                raise ValueError("not a finite number")
+            return number
         if kind == "array":
             return [part.strip() for part in raw.split(",") if part.strip()]
         if kind == "boolean":
             return raw.lower() in ("true", "yes", "1")
         if prop.get("format") == "date":
-            return date_arg(raw)
-    except ValueError:
-        article = "an" if kind and kind[0] in "aeiou" else "a"
-        raise UsageError(f"{'.'.join(map(str, path))} takes {article} {kind}, not {raw!r}") from None
+            return read_date(raw)
+    except ValueError as exc:
+        where = ".".join(map(str, path))
+        if prop.get("format") == "date":
+            raise UsageError(f"{where} takes a date: {exc}") from None
+        article = "an" if isinstance(kind, str) and kind[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise UsageError(f"{where} takes {article} {kind}, not {raw!r}") from None
     if path[-1] == "country" or path[-1] == "currency":
         return raw.upper()
     return raw
 
 
+def field_path(text: str) -> tuple:
+    """'contacts.0.phone' -> ('contacts', 0, 'phone'); a UsageError for an empty step or a huge index."""
+    steps = text.split(".")
+    if not all(steps):
+        raise UsageError(f"{text!r} is not a field path; write a name, or names and list positions joined by dots "
+                         "(contacts.0.phone)")
+    path = []
+    for step in steps:
+        if step.isascii() and step.isdigit():
+            if len(step) > 6:
+                raise UsageError(f"{step!r} in {text!r} is not a list position a record has")
+            path.append(int(step))
+        else:
+            path.append(step)
+    if isinstance(path[0], int):
+        raise UsageError(f"{text!r} starts with a list position; start with a field name (contacts.0.phone)")
+    return tuple(path)
+
+
 def cmd_set(args, ctx) -> int:
     rid = ctx.find_id(args.id)
-    path = tuple(int(p) if p.isdigit() else p for p in args.field.split("."))
+    path = field_path(args.field)
     if args.unset:
         if args.value is not None:
             raise UsageError("give either a VALUE or --unset")
@@ -374,7 +451,7 @@ def cmd_due(args, ctx) -> int:
             print(f"{heading[state]}")
         days = (dt.date.fromisoformat(s.next_followup) - today).days
         when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
-        print(f"  {s.next_followup} {when:>9}  {s.grade or '-'}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
+        print(f"  {s.next_followup} {when:>9}  {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
     return 0
 
 
@@ -386,14 +463,15 @@ def cmd_validate(args, ctx) -> int:
     problems = [str(p) for p in ws.schema.problems()]
     if args.paths:
         for given in args.paths:
-            path = Path(given).resolve()
+            given_path = Path(given)
+            path = given_path.absolute().parent.resolve() / given_path.name  # the file itself, never a link's target
             if path == ws.schema_path:
                 continue  # checked above
             if path.parent != ws.records_dir or path.suffix != ".yaml":
                 continue  # pre-commit passes every staged file; only records are ours to check
-            if not path.exists():
+            if not (path.exists() or path.is_symlink()):
                 continue  # a deletion
-            record = read_record(ws.schema, path.stem, path, ws.relpath(path))
+            record = read_record(ws.schema, path.stem, path, f"records/{path.name}")
             problems += [str(p) for p in record.problems]
         checked = len(args.paths)
     else:

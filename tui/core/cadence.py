@@ -27,6 +27,14 @@ class Facts:
     birthdays: tuple[str, ...]  # "MM-DD" of every contact's birthday
 
 
+def add_days(day: dt.date, days: int) -> dt.date:
+    """`day` + `days`, held within the calendar (a touch dated 9999-12-31 plus a cadence stays 9999-12-31)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def _dates(items: Any, key: str) -> list[tuple[dt.date, int, dict]]:
     found = []
     if isinstance(items, list):
@@ -46,7 +54,7 @@ def facts(data: dict, rules: Rules) -> Facts:
         if isinstance(due, dt.date):
             next_followup = due
         else:
-            next_followup = last_contact + dt.timedelta(days=rules.cadence(data.get("grade")))
+            next_followup = add_days(last_contact, rules.cadence(data.get("grade")))
     total = 0.0
     orders = _dates(data.get("orders"), "date")
     for _, _, order in orders:
@@ -84,7 +92,7 @@ def followup_state(next_followup: dt.date | str | None, today: dt.date, window_d
         return "overdue"
     if day == now:
         return "today"
-    if day <= (today + dt.timedelta(days=window_days)).isoformat():
+    if day <= add_days(today, window_days).isoformat():
         return "soon"
     return None
 
@@ -99,7 +107,9 @@ def birthday_within(birthdays: tuple[str, ...], today: dt.date, days: int) -> bo
     """Whether any "MM-DD" birthday falls within the next `days` days, today included."""
     if not birthdays:
         return False
-    upcoming = {(today + dt.timedelta(days=n)).strftime("%m-%d") for n in range(days + 1)}
+    if days >= 365:
+        return True  # a window of a year or more holds every day of the year
+    upcoming = {add_days(today, n).strftime("%m-%d") for n in range(days + 1)}
     if "02-29" in birthdays and "02-28" in upcoming and not _leap(today.year):
         return True
     return any(b in upcoming for b in birthdays)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, NamedTuple
 
-from tui.core.cadence import birthday_within, facts, followup_state
+from tui.core.cadence import add_days, birthday_within, facts, followup_state
 from tui.core.schema import Rules
 
 
@@ -165,7 +165,7 @@ DUE_ORDER = {"overdue": 0, "today": 1, "soon": 2}
 def due_queue(summaries: Iterable[Summary], today: dt.date, owner: str = "", days: int = 7) -> list[tuple[str, Summary]]:
     """Overdue first (oldest first), then today, then the next `days` days, in date order."""
     now = today.isoformat()
-    horizon = (today + dt.timedelta(days=days)).isoformat()
+    horizon = add_days(today, days).isoformat()
     owner = owner.casefold()
     queue = []
     for s in summaries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,15 @@ class Rules:
         return self.regions.get(country or "", "Other")
 
     def to_base(self, amount: float, currency: str) -> float | None:
+        """`amount` in the base currency; None when there is no rate or the result is not a finite number."""
         rate = self.rates.get(currency)
-        return None if rate is None else amount * rate
+        if rate is None:
+            return None
+        try:
+            value = amount * rate
+        except OverflowError:  # an integer too large for a float
+            return None
+        return value if math.isfinite(value) else None
 
 
 def _rules(xcrm: dict) -> Rules:
@@ -103,9 +111,18 @@ class Schema:
         self.name = path.name
         if text is None:
             try:
-                text = path.read_text(encoding="utf-8")
+                raw = path.read_bytes()
             except FileNotFoundError:
                 raise CrmError(f"{path}: no schema.yaml; run `crm init` to make a workspace") from None
+            except OSError as exc:
+                raise CrmError(f"{path}: cannot read schema.yaml ({exc.strerror})") from None
+            try:
+                text = raw.decode("utf-8").removeprefix("\ufeff")
+            except UnicodeDecodeError as exc:
+                before = raw[: exc.start]
+                line = before.count(b"\n") + 1
+                col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+                raise CrmError(f"{path}:{line}:{col}: not UTF-8 text; save schema.yaml as UTF-8") from None
         self.text = text
         self.digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
         try:
@@ -115,7 +132,13 @@ class Schema:
         if not isinstance(data, dict):
             raise CrmError(f"{path}:1:1: schema.yaml must be a mapping (JSON Schema plus x-crm)")
         self.json = to_json({k: v for k, v in data.items()})
-        self.rules = _rules(data.get("x-crm") or {})
+        xcrm = data.get("x-crm") or {}
+        try:
+            self.rules = _rules(xcrm if isinstance(xcrm, dict) else {})
+        except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+            line, col = locate(self._nodes, ("x-crm",))
+            raise CrmError(f"{path}:{line}:{col}: x-crm is not as crm expects ({type(exc).__name__}: {exc}); "
+                           "compare it with the x-crm block of the default schema.yaml") from None
         self.properties: dict = self.json.get("properties") or {}
         self.order: tuple[str, ...] = tuple(self.properties)
         self._fast = None
@@ -178,7 +201,7 @@ class Schema:
         if not errors:
             return []
         if nodes is None and text is not None:
-            _, nodes = parse(text, track=True)
+            _, nodes = parse(text, track=True, problems=[])
         out = []
         for path, message in errors:
             line, col = locate(nodes, path)

@@ -147,7 +147,10 @@ def load_catalog(ws: Workspace, progress: Progress | None = None, jobs: int | No
     summaries: dict[str, Summary] = {}
     suspects = []
     for entry in ws.record_files():
-        st = entry.stat()
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # deleted while we looked
         stat_key = (st.st_size, st.st_mtime_ns, st.st_ino)
         hit = cached.get(entry.name)
         if hit is not None and hit[0] == stat_key and st.st_mtime_ns < saved_ns - RACY_NS:
@@ -160,7 +163,10 @@ def load_catalog(ws: Workspace, progress: Progress | None = None, jobs: int | No
     for entry, stat_key, hit in suspects:
         rid = entry.name[:-5]
         relpath = f"records/{entry.name}"
-        raw, problem = read_raw(Path(entry.path), relpath)
+        try:
+            raw, problem = read_raw(Path(entry.path), relpath)
+        except FileNotFoundError:
+            continue
         digest = digest_of(raw) if raw is not None else ""
         if hit is not None and raw is not None and hit[1] == digest:
             entries[entry.name] = (stat_key, digest, hit[2])
@@ -207,11 +213,15 @@ def _summarize_all(schema: Schema, items: list, progress: Progress | None, jobs:
 def refresh(ws: Workspace, catalog: Catalog, rid: str) -> Summary | None:
     """Re-read one record into the catalog (after a change); None when its file is gone."""
     path = ws.record_path(rid)
-    if not path.exists():
+    if not ws.exists(rid):
         catalog.summaries.pop(rid, None)
         return None
     relpath = f"records/{rid}.yaml"
-    raw, problem = read_raw(path, relpath)
+    try:
+        raw, problem = read_raw(path, relpath)
+    except FileNotFoundError:
+        catalog.summaries.pop(rid, None)
+        return None
     summary = summarize_bytes(ws.schema, rid, relpath, raw, problem)
     catalog.summaries[rid] = summary
     return summary

@@ -42,7 +42,7 @@ class RecordWatcher:
             entries = []
         for entry in entries:
             try:
-                st = entry.stat()
+                st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
             stats[entry.name[:-5]] = (st.st_size, st.st_mtime_ns, st.st_ino)

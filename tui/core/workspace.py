@@ -9,11 +9,16 @@ import unicodedata
 from functools import cached_property
 from pathlib import Path
 
-from tui.core.errors import NotFound, UsageError
+from tui.core.errors import CrmError, NotFound, UsageError
 from tui.core.schema import Schema
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _SUFFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: ids are read aloud
+
+
+def link_problem(relpath: str) -> str:
+    return (f"{relpath} is a symbolic link; crm does not follow links (one could point outside the workspace): "
+            "replace it with the file itself")
 
 
 class Workspace:
@@ -65,10 +70,16 @@ class Workspace:
             return str(path)
 
     def record_files(self) -> list[os.DirEntry]:
-        """records/*.yaml, without hidden files (editors' temporaries, our own edit copies)."""
+        """records/*.yaml, without hidden files (editors' temporaries, our own edit copies).
+
+        Symbolic links are listed too, never followed: reading one reports it as a problem (LINK_PROBLEM)."""
         try:
             with os.scandir(self.records_dir) as it:
-                return [e for e in it if e.name.endswith(".yaml") and not e.name.startswith(".") and e.is_file()]
+                return [
+                    e for e in it
+                    if e.name.endswith(".yaml") and not e.name.startswith(".")
+                    and (e.is_symlink() or e.is_file(follow_symlinks=False))
+                ]
         except FileNotFoundError:
             raise NotFound(f"{self.records_dir} does not exist; run `crm init {self.root}`") from None
 
@@ -76,10 +87,14 @@ class Workspace:
         return sorted(e.name[:-5] for e in self.record_files())
 
     def exists(self, rid: str) -> bool:
-        return self.record_path(rid).is_file()
+        path = self.record_path(rid)
+        return path.is_symlink() or path.is_file()
 
     def require(self, rid: str) -> Path:
+        """The path of an existing record; a CrmError for a symbolic link (never followed, never written)."""
         path = self.record_path(rid)
+        if path.is_symlink():
+            raise CrmError(link_problem(f"records/{rid}.yaml"))
         if not path.is_file():
             raise NotFound(f"no customer {rid!r} in {self.relpath(self.records_dir)}/; `crm list` shows the ids")
         return path

@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from tui.core.catalog import Summary
+from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
@@ -148,6 +149,15 @@ class CrmApp(Syncing, App[int]):
             self.post_message(LoadFailed(exc))
             return
         self.post_message(CatalogLoaded(catalog, me))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification of the app: never read as markup unless a caller asks, control characters escaped.
+
+        Notifications quote record text (a change's message, an error naming a value), and a note such as
+        `[/] x` read as markup would stop the app."""
+        super().notify(printable(message), title=printable(title, one_line=True), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def on_load_progress(self, message: LoadProgress) -> None:
         if message.total:

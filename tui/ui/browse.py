@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tui.core.display import printable
 from tui.core.catalog import Filter
 from tui.ui.filters import FilterForm
 from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
@@ -112,7 +113,7 @@ class BrowseScreen(Screen):
             parts.append(f"not understood: {' '.join(query.unknown)}")
         elif self.size.width >= 100:
             parts.append(LEGEND)
-        self.query_one("#status", Static).update(" · ".join(parts))
+        self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
 
     # ------------------------------------------------------------ search and filters
 

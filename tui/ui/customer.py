@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from tui.core.cadence import facts, followup_state, years_of_cooperation
 from tui.core.conflicts import is_conflict
+from tui.core.display import printable
 from tui.core.errors import CrmError
 from tui.core.record import Record
 from tui.core.schema import Rules
@@ -40,13 +41,29 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _visible(value: Any) -> Any:
+    """`value` with every string (keys too) showing its control characters as escapes: record text is data."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_visible(v) for v in value]
+    if isinstance(value, dict):
+        return {_visible(k): _visible(v) for k, v in value.items()}
+    return value
+
+
+def _row(table: Table, *cells: RenderableType) -> None:
+    """A table row whose text cells are plain Text: Rich would read a str cell as markup."""
+    table.add_row(*(Text(printable(cell)) if isinstance(cell, str) else cell for cell in cells))
+
+
 def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
 def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableType:
     """Everything about one customer, as one renderable."""
-    data = record.data or {}
+    data = _visible(record.data or {})
     parts: list[RenderableType] = []
     title = Text(str(data.get("name") or record.id), style="bold")
     if data.get("name_local"):
@@ -58,33 +75,33 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         parts.append(_heading("Problems (r chooses which value wins; ctrl+e opens the file)" if conflicted
                               else "Problems (ctrl+e opens the file to fix them)"))
         for problem in record.problems:
-            parts.append(Text(f"✗ {problem}", style="bold red"))
+            parts.append(Text(f"✗ {printable(problem)}", style="bold red"))
     if record.data is None:
         if record.text is not None:
             parts.append(_heading(f"{record.relpath} as written"))
-            parts.append(Text(record.text))
+            parts.append(Text(printable(record.text)))
         return Group(*parts)
 
-    f = facts(data, rules)
+    f = facts(record.data, rules)
     state = followup_state(f.next_followup, today)
     derived = Table.grid(padding=(0, 2))
     derived.add_column(style="bold", no_wrap=True)
     derived.add_column()
     grade = str(data.get("grade") or "-")
     meaning = rules.grades.get(grade)
-    derived.add_row("grade", grade + (f"  {meaning.meaning} (every {meaning.cadence_days} d)" if meaning else ""))
-    derived.add_row("stage", _plain(data.get("stage")) or "-")
-    derived.add_row("owner", _plain(data.get("owner")) or "(public pool)")
-    derived.add_row("last contact", f.last_contact.isoformat() if f.last_contact else "never")
+    _row(derived, "grade", grade + (f"  {meaning.meaning} (every {meaning.cadence_days} d)" if meaning else ""))
+    _row(derived, "stage", _plain(data.get("stage")) or "-")
+    _row(derived, "owner", _plain(data.get("owner")) or "(public pool)")
+    _row(derived, "last contact", f.last_contact.isoformat() if f.last_contact else "never")
     next_text = Text(f.next_followup.isoformat() if f.next_followup else "-")
     if state:
         next_text.append(f"  {STATE_WORDS[state]}", style="bold red" if state == "overdue" else "bold yellow")
-    derived.add_row("next follow-up", next_text)
+    _row(derived, "next follow-up", next_text)
     if f.next_action:
-        derived.add_row("next action", f.next_action)
-    derived.add_row("orders", f"{f.order_count} · total {f.order_total:,.2f} {rules.base_currency}")
-    derived.add_row("tier", f"{f.value_tier} · {f.frequency}")
-    derived.add_row("cooperation", f"{years_of_cooperation(f.first_order, today)} years"
+        _row(derived, "next action", printable(_plain(f.next_action)))
+    _row(derived, "orders", f"{f.order_count} · total {f.order_total:,.2f} {rules.base_currency}")
+    _row(derived, "tier", f"{f.value_tier} · {f.frequency}")
+    _row(derived, "cooperation", f"{years_of_cooperation(f.first_order, today)} years"
                     + (f" (first order {f.first_order.isoformat()})" if f.first_order else ""))
     parts.append(derived)
 
@@ -97,7 +114,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         text = _plain(value)
         if key == "country":
             text += f" ({rules.region(str(value))})"
-        fields.add_row(str(key), text)
+        _row(fields, str(key), text)
     parts.append(_heading("Fields"))
     parts.append(fields)
 
@@ -127,7 +144,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         for o in orders:
             amount = o.get("amount")
             amount_text = f"{amount:,.2f} {o.get('currency', '')}" if isinstance(amount, (int, float)) else _plain(amount)
-            table.add_row(_plain(o.get("date")), _plain(o.get("ref")), amount_text, _plain(o.get("status")))
+            _row(table, _plain(o.get("date")), _plain(o.get("ref")), amount_text, _plain(o.get("status")))
         parts.append(table)
 
     log = [e for e in data.get("log") or () if isinstance(e, dict)]
@@ -192,7 +209,7 @@ class CustomerScreen(Screen):
         try:
             record = self.app.changes.read(self.rid)
         except CrmError as exc:
-            self.query_one("#view", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#view", Static).update(Text(printable(exc), style="bold red"))
             return
         self.query_one("#view", Static).update(customer_view(record, self.app.ws.rules, self.app.today()))
         if has_conflicts(record) != self.conflicted:

@@ -7,12 +7,14 @@ Fields that hold lists of mappings (contacts, orders, log) are edited in $EDITOR
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 
+from tui.core.display import printable
 from tui.core.schema import Schema, to_json
 
 
@@ -97,6 +99,8 @@ def read(spec: FieldSpec, text: str) -> Any:
             value = float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
             raise FieldError(f"{text!r} is not a number") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FieldError(f"{text!r} is not a finite number")
     elif spec.kind == "list":
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif spec.name in ("country", "currency"):
@@ -123,6 +127,11 @@ def check(spec: FieldSpec, value: Any) -> str:
 def multiline(value: Any) -> bool:
     """Text a one-line box cannot hold without losing its line breaks (the form leaves it to $EDITOR)."""
     return isinstance(value, str) and "\n" in value.strip("\n")
+
+
+def has_control(value: Any) -> bool:
+    """Text with control characters: a box would show them escaped, so the form leaves it to $EDITOR."""
+    return isinstance(value, str) and printable(value) != value
 
 
 def changed_values(specs: list[FieldSpec], before: dict, after: dict[str, Any]) -> dict[str, Any]:

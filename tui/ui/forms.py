@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Select, Static
 
+from tui.core.display import printable
 from tui.core.record import Record, check_text
 from tui.core.schema import Schema
 from tui.core.yamledit import EditError
@@ -57,21 +58,22 @@ class RecordForm(Screen[FormResult | None]):
         self.data = (record.data or {}) if record else dict(defaults or {})
 
     def compose(self) -> ComposeResult:
-        title = f"Edit {self.record.relpath}" if self.record else "New customer"
+        title = f"Edit {printable(self.record.relpath, one_line=True)}" if self.record else "New customer"
         yield Static(f"{title}   ctrl+s save · escape cancel", classes="title", markup=False)
         with VerticalScroll():
             for spec in self.specs:
                 label = spec.name + (" *" if spec.required else "")
                 with Horizontal(classes="row"):
-                    yield Label(label)
+                    yield Label(label, markup=False)
                     value = self.data.get(spec.name)
                     if spec.kind == "choice":
                         options = [(c, c) for c in spec.choices]
                         initial = str(value) if value is not None and str(value) in spec.choices else NONE
                         yield Select(options, value=initial, prompt="-", compact=True, id=f"field-{spec.name}")
-                    elif F.multiline(value):
-                        yield Input(F.show(spec, value).replace("\n", " ⏎ "), compact=True, id=f"field-{spec.name}",
-                                    disabled=True, tooltip="Several lines: edit them in $EDITOR (ctrl+e)")
+                    elif F.multiline(value) or F.has_control(value):
+                        yield Input(printable(F.show(spec, value).replace("\n", " ⏎ "), one_line=True), compact=True,
+                                    id=f"field-{spec.name}", disabled=True,
+                                    tooltip="Several lines or control characters: edit them in $EDITOR (ctrl+e)")
                     else:
                         yield Input(F.show(spec, value), placeholder=spec.hint, compact=True, id=f"field-{spec.name}",
                                     select_on_focus=False)
@@ -91,7 +93,7 @@ class RecordForm(Screen[FormResult | None]):
 
     def _show_error(self, name: str, message: str) -> None:
         error = self.query_one(f"#error-{name}", Static)
-        error.update(message)
+        error.update(printable(message))
         error.set_class(bool(message), "-shown")
         self.query_one(f"#field-{name}").set_class(bool(message), "-invalid")
 
@@ -189,8 +191,11 @@ def read_due(text: str, today: dt.date) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    if text.startswith("+") and text[1:].isdigit():
-        return today + dt.timedelta(days=int(text[1:]))
+    if text.startswith("+") and text[1:].isascii() and text[1:].isdigit():
+        try:
+            return today + dt.timedelta(days=int(text[1:]))
+        except OverflowError:
+            raise F.FieldError(f"{text!r} is past the last day the calendar has; use YYYY-MM-DD") from None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -226,7 +231,7 @@ class LogForm(ModalScreen[Touch | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Log a touch: {self.customer}", classes="title", markup=False)
+            yield Static(f"Log a touch: {printable(self.customer, one_line=True)}", classes="title", markup=False)
             with Horizontal(classes="row"):
                 yield Label("kind")
                 yield Select([(k, k) for k in self.kinds], value=self.kinds[0], allow_blank=False, compact=True, id="via")
@@ -248,7 +253,7 @@ class LogForm(ModalScreen[Touch | None]):
 
     def _error(self, name: str, message: str) -> None:
         error = self.query_one(f"#{name}-error", Static)
-        error.update(message)
+        error.update(printable(message))
         error.set_class(bool(message), "-shown")
 
     @on(Input.Submitted)

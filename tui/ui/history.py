@@ -20,6 +20,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from tui.core.display import printable
 from tui.core.history import HistoryEntry, record_history, text_at
 from tui.core.undo import undo, undo_target
 from tui.ui.messages import HistoryFailed, HistoryLoaded, HistoryProgress, UndoFound, VersionRead, Write
@@ -43,9 +44,9 @@ def entry_text(rid: str, entry: HistoryEntry) -> Text:
     """One timeline entry: when, who, what, then its field-level changes, one per line."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{entry.when:%Y-%m-%d %H:%M}", style="bold")
-    text.append(f"  {entry.email or entry.author}", style="dim")
-    text.append(f"  {what_changed(rid, entry)}")
-    changes = [str(c) for c in entry.changes]
+    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="dim")
+    text.append(f"  {printable(what_changed(rid, entry), one_line=True)}")
+    changes = [printable(c, one_line=True) for c in entry.changes]
     shown = changes if len(changes) <= MAX_CHANGE_LINES else changes[: MAX_CHANGE_LINES - 1]
     for change in shown:
         text.append(f"\n    {change}")
@@ -103,7 +104,7 @@ class HistoryScreen(Screen):
         return summary.name if summary is not None and summary.name else self.rid
 
     def _title(self, note: str) -> None:
-        title = Text(f"History of {self.customer} · {note}", no_wrap=True, overflow="ellipsis", end="")
+        title = Text(f"History of {printable(self.customer, one_line=True)} · {note}", no_wrap=True, overflow="ellipsis", end="")
         self.query_one("#history-title", Static).update(title)
 
     # ------------------------------------------------------------ loading, in a worker
@@ -140,7 +141,7 @@ class HistoryScreen(Screen):
         self.query_one("#entries", OptionList).clear_options()
         self._title("no history")
         self.query_one("#version-title", Static).update("")
-        self.query_one("#version-text", Static).update(str(message.error))
+        self.query_one("#version-text", Static).update(printable(message.error))
         self.app.notify(str(message.error), severity="error", timeout=12, markup=False)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
@@ -181,7 +182,7 @@ class HistoryScreen(Screen):
         when = f"{entry.when:%Y-%m-%d %H:%M}"
         if entry.status == "D":
             return f"Deleted by {entry.short} ({when}); as it was just before"
-        return f"As of {entry.short} ({when}, {entry.author})"
+        return f"As of {entry.short} ({when}, {printable(entry.author, one_line=True)})"
 
     @work(thread=True, exclusive=True, group="history-version")
     def read_version(self, entry: HistoryEntry) -> None:
@@ -196,7 +197,7 @@ class HistoryScreen(Screen):
     def _show_text(self, entry: HistoryEntry, text: str | None) -> None:
         self.query_one("#version-title", Static).update(self._version_title(entry))
         self.query_one("#version-text", Static).update(
-            text if text is not None else "(this version cannot be read from git)")
+            printable(text) if text is not None else "(this version cannot be read from git)")
         self.query_one("#version", VerticalScroll).scroll_home(animate=False)
 
     # ------------------------------------------------------------ live

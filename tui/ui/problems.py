@@ -13,6 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.conflicts import is_conflict
+from tui.core.display import printable
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ProblemsScreen(Screen):
         items = []
         for s in invalid:
             for n, problem in enumerate(s.problems):
-                items.append(Option(Text(problem, no_wrap=False), id=f"{s.id}#{n}"))
+                items.append(Option(Text(printable(problem), no_wrap=False), id=f"{s.id}#{n}"))
         options.clear_options()
         options.add_options(items)
         title = self.query_one("#problems-title", Static)

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.core.display import printable
 from tui.core.schema import Grade
 
 
@@ -33,12 +34,13 @@ class GradePrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"{self.heading}: {self.customer}", no_wrap=True, overflow="ellipsis"), classes="title")
+            yield Static(Text(printable(f"{self.heading}: {self.customer}", one_line=True), no_wrap=True, overflow="ellipsis"),
+                         classes="title")
             lines = Text()
             for code, grade in self.grades.items():
                 mark = "•" if code == self.current else " "
                 lines.append(f"{mark} {code}  ", style="bold")
-                lines.append(f"{grade.meaning} (every {grade.cadence_days} d)\n")
+                lines.append(f"{printable(grade.meaning, one_line=True)} (every {grade.cadence_days} d)\n")
             lines.append(f"Press {'..'.join([next(iter(self.grades)), list(self.grades)[-1]]) if self.grades else ''}"
                          f" to grade, escape to keep {self.current or 'none'}.", style="dim")
             yield Static(lines)
@@ -75,12 +77,12 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.heading, classes="title", markup=False)
+            yield Static(printable(self.heading, one_line=True), classes="title", markup=False)
             with VerticalScroll():
-                yield Static(self.body, markup=False)
+                yield Static(printable(self.body), markup=False)
             with Horizontal():
                 for key, label in self.choices:
-                    yield Button(Text(f"[{key}] {label}"), id=f"choice-{key}", compact=True)
+                    yield Button(Text(printable(f"[{key}] {label}", one_line=True)), id=f"choice-{key}", compact=True)
 
     def on_key(self, event: events.Key) -> None:
         for key, _ in self.choices:

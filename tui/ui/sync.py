@@ -15,6 +15,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import Static
 
+from tui.core.display import printable
 from tui.core.errors import CrmError
 from tui.core.sync import SyncError, SyncState, sync, sync_state
 from tui.ui.messages import SyncDone, SyncFailed, SyncProgress, SyncStateRead
@@ -91,7 +92,7 @@ class SyncStatus(Static):
         self.set_class(bool(app.sync_step), "-busy")
         self.set_class(not app.sync_step and text.startswith("sync error"), "-error")
         self.display = bool(text) and (self.always or bool(app.sync_step) or text.startswith("sync error"))
-        self.update(Text(text, no_wrap=True, overflow="ellipsis", end=""))
+        self.update(Text(printable(text, one_line=True), no_wrap=True, overflow="ellipsis", end=""))
 
 
 class Syncing:

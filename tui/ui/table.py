@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from tui.core.cadence import birthday_within, followup_state
 from tui.core.catalog import Summary
+from tui.core.display import printable
 
 STATE_MARK = {"overdue": "!", "today": "*", "soon": "~"}
 LEGEND = "x invalid  ! overdue  * due today  ~ due in 7 days  b birthday soon  (pool) no owner"
@@ -380,7 +381,7 @@ class CustomerTable(ScrollView, can_focus=True):
             base += self.get_component_rich_style("customer-table--cursor")
         segments = []
         for n, (column, w) in enumerate(zip(self.columns, self._widths)):
-            text = fit(column.cell(s, ctx), w, column.right)
+            text = fit(printable(column.cell(s, ctx), one_line=True), w, column.right)
             style = base
             if column.cell is marker and mark[1] == "b":
                 style = base + self.get_component_rich_style("customer-table--birthday")
