@@ -72,8 +72,9 @@ class Changes:
             record = self.editable(tx, rid, expected_digest)
             try:
                 new_text, message = _keeping_line_endings(record.text, lambda text: edit(record, text))
-            except EditError as exc:
-                raise CrmError(f"{record.relpath}: {exc}; edit the file by hand with `crm edit {rid}`") from None
+            except (EditError, YamlProblem) as exc:
+                raise CrmError(f"{record.relpath}: {printable(exc, True)}; nothing was written; edit the file by hand with "
+                               f"`crm edit {rid}`") from None
             if new_text == record.text:
                 raise NothingToChange(f"{rid}: nothing to change; {what_is_already(record.data, message)}")
             return tx.land(record, new_text, f"{rid}: {message}")

@@ -75,15 +75,22 @@ def render_scalar(value: Any, *, style: str | None = None, in_flow: bool = False
         return "'" + value.replace("'", "''") + "'"
     if style != '"' and _plain_ok(value, in_flow):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return _double_quoted(value)
 
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+# Characters JSON leaves raw but a YAML stream may not hold raw (or reads as a line break).
+_NOT_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def _double_quoted(text: str) -> str:
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _NOT_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted) if _NOT_RAW.search(quoted) else quoted
 
 
 def render_key(key: str) -> str:
     # Our reader never resolves keys, so `on:` stays the key "on" (as the record format writes it).
-    return key if _SIMPLE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _SIMPLE_KEY.match(key) else _double_quoted(key)
 
 
 def render_flow(value: Any) -> str:
