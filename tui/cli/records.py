@@ -133,6 +133,12 @@ def register(sub) -> None:
                    help="set a field schema.yaml does not know (kept as an extra key); without it a misspelt name is refused")
     p.set_defaults(func=cmd_set)
 
+    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm undo ID` reverts",
+                       description="Delete a customer's file as one commit. Its history stays in git, so "
+                       "`crm undo ID` (with the full id) brings it back.")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_delete)
+
     p = sub.add_parser("grade", help="re-grade a customer (A..E); one commit")
     p.add_argument("id")
     p.add_argument("grade", metavar="G")
@@ -412,6 +418,11 @@ def cmd_set(args, ctx) -> int:
         ctx.changes.check_field(path, force=args.force)
         value = parse_value(ctx, path, args.value)
     _print_change(ctx.changes.set_field(rid, path, value, force=args.force))
+    return 0
+
+
+def cmd_delete(args, ctx) -> int:
+    _print_change(ctx.changes.delete(ctx.find_id(args.id)))
     return 0
 
 

@@ -45,7 +45,15 @@ def recover_sync(ws, git: Git, entry: dict) -> str:
         return "an interrupted sync had merged and checked everything; run `crm sync` again to send it"
     saved_head = entry.get("saved_head")
     tip = entry.get("committed_tip") or saved_head
-    restore(git, saved_head, tip, list(entry.get("committed") or []))
+    committed = list(entry.get("committed") or [])
+    if entry.get("step") == "fetch" and not rebasing and saved_head:
+        # Killed while committing hand edits: the journal may not name them yet, but HEAD has them (nothing
+        # else moves HEAD while the sync holds the lock). Keep them as the uncommitted edits they were.
+        tip = git.head() or saved_head
+        if tip != saved_head:
+            names = git.run("diff", "--name-only", "--no-renames", saved_head, tip, "--", "records/", check=False).stdout
+            committed = sorted(set(committed) | set(names.split()))
+    restore(git, saved_head, tip, committed)
     return "rolled back an interrupted sync; the workspace is as it was before it, run `crm sync` again"
 
 

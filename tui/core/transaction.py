@@ -97,6 +97,7 @@ class Transaction:
         self.what = what
         self._lock = WriteLock(ws.state_dir, what, wait)
         self.changes: list[Change] = []
+        self._start: str | None = None
 
     def __enter__(self) -> Transaction:
         self.git.refuse_unsafe_state(full=False)  # before the lock: a bare repository has no state folder to lock in
@@ -106,13 +107,34 @@ class Transaction:
             self.git.refuse_unsafe_state()
             self.git.identity()
             self.git.wait_for_index_lock()
+            self._start = self.git.head()
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
-        self._lock.__exit__(*exc)
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            if kind is not None and self.changes:
+                self._take_back()
+        finally:
+            self._lock.__exit__(kind, exc, tb)
+
+    def _take_back(self) -> None:
+        """The action failed after hand edits were committed for it: take those commits back (the edits stay
+        on disk, uncommitted, as they were), so a failed action leaves HEAD as it found it."""
+        last = self.changes[-1].commit
+        if not self._start or self.git.head() != last:
+            return  # someone (sync's own roll-back) already moved HEAD
+        paths = self.git.run("diff", "--name-only", "--no-renames", self._start, last, check=False).stdout.split()
+        self.git.run("update-ref", "-m", "crm: take back commits of a failed action", "HEAD", self._start, last, check=False)
+        for path in paths:
+            entry = self.git.tree_entry(self._start, path)
+            try:
+                self.git.stage(path, entry[1] if entry else None, entry[0] if entry else "100644")
+            except CrmError:
+                pass
+        self.changes.clear()
 
     # ------------------------------------------------------------ reading
 
@@ -131,6 +153,8 @@ class Transaction:
         raw = _read_bytes(record.path)
         if raw is None:
             return record
+        if record.digest and digest_of(raw) != record.digest:
+            raise StaleWrite(record.relpath, record.text or "")  # saved again since we read it: commit nothing
         if entry is not None and _blob_id(raw) == entry[1]:
             return record
         if entry is not None and self.git.hash_blob(record.relpath, raw, write=False) == entry[1]:
@@ -185,10 +209,13 @@ class Transaction:
         """Commit bytes that are already on disk (a hand edit): nothing to swap, nothing to put back."""
         message = subject(message)
         journal = Journal(self.ws)
-        journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        try:
+            journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        except OSError as exc:
+            raise _write_error(relpath, exc) from None
         blob = self.git.hash_blob(relpath, raw, write=True)
         commit = self.git.commit_file(relpath, blob, message, head, mode, self._scratch())
-        journal.update(step="index", commit=commit)
+        journal.note(step="index", commit=commit)
         self._stage(relpath, blob, mode)
         journal.clear()
         self.changes.append(Change(Path(relpath).stem, message, commit))
@@ -199,9 +226,12 @@ class Transaction:
         message = subject(message)
         head = self.git.head()
         journal = Journal(self.ws)
-        journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        try:
+            journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        except OSError as exc:
+            raise _write_error(relpath, exc) from None
         commit = self.git.commit_file(relpath, None, message, head, "100644", self._scratch())
-        journal.update(step="index", commit=commit)
+        journal.note(step="index", commit=commit)
         self._stage(relpath, None)
         journal.clear()
         self.changes.append(Change(Path(relpath).stem, message, commit))
@@ -262,10 +292,12 @@ class Transaction:
         except BaseException as exc:
             put_back(record.path, data, backup)
             journal.clear()
+            if isinstance(exc, OSError):
+                raise _write_error(record.relpath, exc) from None
             if isinstance(exc, CrmError):
                 raise CrmError(f"{exc}\nnothing was changed: {record.relpath} is as it was") from None
             raise
-        journal.update(step="index", commit=commit)
+        journal.note(step="index", commit=commit)
         self._stage(record.relpath, blob, mode)
         _unlink(backup)
         journal.clear()
@@ -428,6 +460,13 @@ class Journal:
     def update(self, **changes) -> None:
         self.entry.update(changes)
         self._save()
+
+    def note(self, **changes) -> None:
+        """An update after the commit landed: if the disk is full now, recovery still finds the commit."""
+        try:
+            self.update(**changes)
+        except OSError:
+            pass
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,9 @@ class Workspace:
         given = explicit or os.environ.get("CRM_WORKSPACE")
         if given:
             ws = cls(Path(given).expanduser())
+            if (ws.root / "HEAD").is_file() and (ws.root / "objects").is_dir() and not ws.schema_path.is_file():
+                raise NotFound(f"{ws.root} is a bare git repository (it has no files to edit); clone it with "
+                               f"`git clone {ws.root} FOLDER` and work in the clone")
             if not ws.schema_path.is_file():
                 raise NotFound(f"{ws.root} is not a crm workspace (no schema.yaml); run `crm init {given}`")
             return ws
