@@ -90,7 +90,8 @@ RECORDS = {RID: ACME, OTHER: BETA, HANDED: GAMMA, CONF: DELTA}
 
 
 def git(cwd: Path, *args: str, check: bool = True, env: dict | None = None) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env={**ENV, **(env or {})})
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**ENV, "GIT_OPTIONAL_LOCKS": "0", **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed in {cwd}:\n{proc.stdout}{proc.stderr}")
     return proc.stdout

@@ -128,7 +128,9 @@ def test_hand_edit_two_fields(ws: Path):
     hand_edit(ws, RID, "city: Hamburg", "city: Munich")
     hand_edit(ws, RID, "notes: Prefers email.", "notes: Prefers calls.")
     ok(ws, "grade", RID, "A")
-    hand, app = commits_since(ws, base)
+    commits = commits_since(ws, base)
+    assert len(commits) == 2, [(c.subject, c.keys) for c in commits]
+    hand, app = commits
     assert hand.subject.startswith(f"{RID}: hand edit") and hand.keys[REL] == {"city", "notes"}
     assert names(hand.subject, "city") and names(hand.subject, "notes"), hand.subject
     assert app.keys[REL] == {"grade"}
@@ -361,11 +363,9 @@ def _conflict_branch(ws: Path) -> None:
 
 
 def _state(ws: Path, state: str) -> Path:
-    # The merge driver would settle the conflict: use git's own text merge for these setups.
-    git(ws, "config", "merge.crm.driver", "false")
-    (ws / ".git" / "info").mkdir(exist_ok=True)
-    (ws / ".git" / "info" / "attributes").write_text("records/*.yaml merge=text\n")
     ok(ws, "set", RID, "city", "Berlin")  # a change for undo
+    # The merge driver would settle the conflict: git's own text merge for these setups.
+    (ws / ".git" / "info" / "attributes").write_text("records/*.yaml merge=text\n")
     if state == "rebase":
         _conflict_branch(ws)
         git(ws, "switch", "-q", "side")
