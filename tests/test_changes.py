@@ -138,5 +138,104 @@ def test_delete_is_a_commit_that_history_can_undo(workspace: Path):
 def test_a_record_with_an_unrelated_problem_can_still_be_graded(workspace: Path):
     path = workspace / "records" / f"{RID}.yaml"
     path.write_text(path.read_text().replace("credit: A", "credit: Z"))
+    git(workspace, "commit", "-q", "-am", "a committed problem")
     changes(workspace).grade(RID, "B")
     assert "grade: B" in path.read_text() and "credit: Z" in path.read_text()
+
+
+def test_an_invalid_hand_edit_pending_in_the_file_refuses_the_change(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    path.write_text(path.read_text().replace("credit: A", "credit: Z"))
+    edited = path.read_bytes()
+    head = git(workspace, "rev-parse", "HEAD")
+    with pytest.raises(InvalidRecord) as info:
+        changes(workspace).grade(RID, "B")
+    assert "hand edits that are not committed" in info.value.summary
+    assert any("credit" in p.message for p in info.value.problems)
+    assert path.read_bytes() == edited and git(workspace, "rev-parse", "HEAD") == head
+
+
+def _diff_lines(ws: Path, rev: str = "HEAD") -> list[str]:
+    diff = git(ws, "show", "--format=", "--unified=0", rev)
+    return [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+
+
+def test_a_pending_hand_edit_is_committed_on_its_own_before_the_action(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    path.write_text(path.read_text().replace("city: Hamburg", "city: Munich"))
+    changes(workspace).grade(RID, "C")
+    assert git(workspace, "log", "-2", "--format=%s").splitlines() == [
+        f"{RID}: grade A -> C", f"{RID}: hand edit: city Hamburg -> Munich"]
+    assert _diff_lines(workspace, "HEAD~1") == ["-city: Hamburg", "+city: Munich"]
+    assert [l.split("#")[0].strip() for l in _diff_lines(workspace)] == ["-grade: A", "+grade: C"]
+    assert git(workspace, "status", "--porcelain") == ""
+
+
+def test_staged_work_in_other_files_and_the_index_stay_out_of_the_commit(workspace: Path):
+    other = sorted((workspace / "records").glob("*.yaml"))[0]
+    other.write_text(other.read_text() + "extra: staged\n")
+    git(workspace, "add", str(other))
+    changes(workspace).grade(RID, "C")
+    assert git(workspace, "show", "--name-only", "--format=", "HEAD").split() == [f"records/{RID}.yaml"]
+    assert git(workspace, "diff", "--cached", "--name-only").split() == [f"records/{other.name}"]
+
+
+def test_undo_of_a_change_to_a_hand_made_record_keeps_the_record(workspace: Path):
+    path = workspace / "records" / "hand-made-aaaa.yaml"
+    path.write_text('name: Hand Made\ncountry: "NO"\ngrade: C\n')
+    made = path.read_bytes()
+    changes(workspace).set_field("hand-made-aaaa", ("city",), "Oslo")
+    from tui.core.undo import undo
+
+    undo(Workspace(workspace), "hand-made-aaaa", lambda: dt.date(2026, 11, 23))
+    assert path.read_bytes() == made
+    assert git(workspace, "show", "HEAD:records/hand-made-aaaa.yaml").encode() == made
+
+
+def test_crlf_files_keep_crlf_line_endings(workspace: Path):
+    path = workspace / "records" / "crlf-co-bbbb.yaml"
+    path.write_bytes(b'name: Crlf Co\r\ncountry: "DE"\r\ngrade: C\r\n')
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "crlf")
+    changes(workspace).set_field("crlf-co-bbbb", ("city",), "Kiel")
+    changes(workspace).log("crlf-co-bbbb", "email", "Sent the catalogue.")
+    raw = path.read_bytes()
+    assert b"city: Kiel\r\n" in raw and b"Sent the catalogue.\r\n" in raw
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+@pytest.mark.parametrize("path, words", [
+    (("log", 0, "note"), "append-only"), (("log",), "append-only"), (("",), "cannot be empty"),
+    (("colour",), "did you mean"), (("contacts", 0, "emial"), "did you mean email"), (("conflicts",), "crm resolve"),
+], ids=["log-entry", "log", "empty", "unknown", "unknown-nested", "conflicts"])
+def test_fields_no_record_should_be_written_at_are_refused(workspace: Path, path, words):
+    record = workspace / "records" / f"{RID}.yaml"
+    before = record.read_bytes()
+    with pytest.raises(CrmError) as info:
+        changes(workspace).set_field(RID, path, None if path == ("log",) else "x")
+    assert words in str(info.value)
+    assert record.read_bytes() == before
+
+
+def test_commit_messages_show_dates_as_people_write_them(workspace: Path):
+    change = changes(workspace).set_field(RID, ("expected_close",), dt.date(2026, 3, 1))
+    assert "datetime" not in change.message and change.message.endswith("-> 2026-03-01")
+
+
+def test_control_characters_never_reach_a_commit_message(workspace: Path):
+    change = changes(workspace).set_field(RID, ("city",), "Kiel\x1b]0;pwned\x07")
+    subject = git(workspace, "log", "-1", "--format=%B")
+    assert "\x1b" not in subject and "\x07" not in subject and "\\x1b]0;pwned\\x07" in subject
+    assert change.message == subject.strip()
+
+
+def test_fixing_a_broken_file_back_to_its_committed_text_says_restored_and_commits_nothing(workspace: Path):
+    path = workspace / "records" / f"{RID}.yaml"
+    good = path.read_text()
+    path.write_text(good.replace("grade: A", "grade: Z"))
+    record = changes(workspace).read(RID)
+    head = git(workspace, "rev-parse", "HEAD")
+    change = changes(workspace).replace_text(RID, good, record.digest)
+    assert change.commit == "" and "restored" in change.message and "nothing to commit" in change.message
+    assert path.read_text() == good and git(workspace, "rev-parse", "HEAD") == head
+    assert git(workspace, "status", "--porcelain") == ""

@@ -139,7 +139,7 @@ def test_edit_commits_a_valid_result(crm, workspace, tmp_path):
     editor = _editor(tmp_path, "p.write_text(p.read_text().replace('city: Hamburg', 'city: Lübeck'))")
     out = crm("edit", RID, env={"EDITOR": editor})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == f"{RID}: edit city"
+    assert out.stdout.strip() == f"{RID}: city Hamburg -> Lübeck"
     assert not list((workspace / "records").glob(".*"))
 
 
@@ -193,6 +193,12 @@ def test_workspace_option_after_the_command(crm, workspace, tmp_path):
     assert CLI(tmp_path)("list", "--json", "--workspace", str(workspace)).returncode == 0
 
 
-def test_setting_a_field_the_schema_does_not_know_says_so(crm, workspace):
+def test_setting_a_field_the_schema_does_not_know_is_refused_unless_forced(crm, workspace):
+    path = workspace / "records" / f"{RID}.yaml"
+    before = path.read_bytes()
     out = crm("set", RID, "ctiy", "Oslo")
-    assert out.returncode == 0 and "'ctiy' is not a field in schema.yaml" in out.stderr
+    assert out.returncode == 2 and "ctiy is not a field in schema.yaml; did you mean city?" in out.stderr
+    assert path.read_bytes() == before
+    out = crm("set", RID, "ctiy", "Oslo", "--force")
+    assert out.returncode == 0, out.stderr
+    assert "ctiy: Oslo" in path.read_text()

@@ -92,8 +92,9 @@ def test_touches_orders_and_contacts_from_three_people_are_all_kept_in_date_orde
     ok(a, "log", RID, "--via", "email", "--note", "alice late", "--on", "2025-11-20")
     ok(b, "log", RID, "--via", "call", "--note", "bob early", "--on", "2025-11-02")
     ok(c, "log", RID, "--via", "meeting", "--note", "carol middle", "--on", "2025-11-10")
-    changes(b)._edit(RID, lambda t: append_value(t, ("orders",), {"date": dt.date(2025, 11, 3), "ref": "PO-B", "amount": 5, "currency": "USD"}), "order", None)
-    changes(c)._edit(RID, lambda t: append_value(t, ("contacts",), {"name": "Ines", "email": "ines@acme.example"}), "contact", None)
+    changes(b).apply(RID, lambda r, t: (append_value(t, ("orders",), {"date": dt.date(2025, 11, 3), "ref": "PO-B", "amount": 5,
+                                                                       "currency": "USD"}), "order"))
+    changes(c).apply(RID, lambda r, t: (append_value(t, ("contacts",), {"name": "Ines", "email": "ines@acme.example"}), "contact"))
     for clone in (a, b, c, a, b):
         ok(clone, "sync")
     for clone in (a, b, c):
@@ -145,7 +146,7 @@ def test_valid_hand_edits_are_committed_by_sync_and_shared(farm):
     out = ok(a, "sync")
     assert "committed 2 hand edits" in out
     subjects = git(a, "log", "--format=%s", "-2").splitlines()
-    assert sorted(subjects) == [f"{RID}: edit city (hand edit)", "beta-2x2x: new customer Beta (hand edit)"]
+    assert sorted(subjects) == [f"{RID}: hand edit: city Hamburg -> Lübeck", "beta-2x2x: new customer Beta (hand edit)"]
     ok(b, "sync")
     assert data(b)["city"] == "Lübeck" and data(b, "beta-2x2x")["name"] == "Beta"
 
@@ -290,12 +291,12 @@ def test_random_concurrent_edits_synced_in_random_order_lose_nothing(tmp_path_fa
             touches.add((rid, note))
         elif edit[0] == "order":
             ref = f"PO-{n}"
-            ch._edit(rid, lambda t, ref=ref, d=dt.date(2025, 10, 10) + dt.timedelta(days=n): append_value(
-                t, ("orders",), {"date": d, "ref": ref, "amount": n, "currency": "USD"}), f"order {ref}", None)
+            ch.apply(rid, lambda r, t, ref=ref, d=dt.date(2025, 10, 10) + dt.timedelta(days=n): (append_value(
+                t, ("orders",), {"date": d, "ref": ref, "amount": n, "currency": "USD"}), f"order {ref}"))
             orders.add((rid, ref))
         else:
             email = f"p{n}@example.com"
-            ch._edit(rid, lambda t, email=email: append_value(t, ("contacts",), {"name": f"P{n}", "email": email}), "contact", None)
+            ch.apply(rid, lambda r, t, email=email: (append_value(t, ("contacts",), {"name": f"P{n}", "email": email}), "contact"))
             contacts.add((rid, email))
     for i in [*order, *order]:
         sync(Workspace(clones[i]))

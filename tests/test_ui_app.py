@@ -297,7 +297,7 @@ def test_editor_edit_is_validated_and_reopened_with_the_users_text(ws, tmp_path,
             assert last_commit(ws) == "start"
             await pilot.press("r")
             await settle(app, pilot)
-            assert last_commit(ws) == f"{rid}: edit country"
+            assert last_commit(ws) == f"{rid}: country QA -> AE"
             assert app.listing.get(rid).country == "AE"
             assert not list(ws.records_dir.glob(".*"))  # no scratch file left behind
 
@@ -321,7 +321,7 @@ def test_problems_screen_lists_file_line_col_and_fixes_in_editor(ws, tmp_path, m
             assert "records/broken-example-zz99.yaml:3:8: grade: 'Z' is not one of" in text
             await pilot.press("enter")
             await settle(app, pilot)
-            assert last_commit(ws) == "broken-example-zz99: edit country, grade"
+            assert last_commit(ws) == "broken-example-zz99: country de -> DE, grade Z -> C"
             assert "No problems: every record is valid." in screen_text(app)
 
     asyncio.run(run())

@@ -39,6 +39,9 @@ class Context:
         from tui.core.merge import ensure_driver
 
         ensure_driver(ws.root)  # a fresh clone gets the field-level merge driver on its first crm command
+        from tui.core.transaction import recover_now
+
+        recover_now(ws)  # an action interrupted earlier (kill -9, power cut) is finished or undone first
         as_of = getattr(self.args, "as_of", None)
         if as_of is not None:
             from tui.core.asof import workspace_as_of
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidRecord as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print("crm: nothing was written: the change would leave the record invalid", file=sys.stderr)
+        print(f"crm: {exc.summary}", file=sys.stderr)
         return 1
     except StaleWrite as exc:
         print(f"crm: {exc}", file=sys.stderr)

@@ -154,7 +154,8 @@ def cmd_sync(args, ctx) -> int:
 
 def cmd_resolve(args, ctx) -> int:
     from tui.cli.records import parse_value
-    from tui.core.conflicts import RECORD, field_path, resolve
+    from tui.core.conflicts import RECORD, field_path
+    from tui.core.resolve import resolve
 
     rid = ctx.find_id(args.id)
     if args.unset and args.value is not None:

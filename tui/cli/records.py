@@ -80,6 +80,8 @@ def register(sub) -> None:
     p.add_argument("field", help="a field name, or a dotted path like contacts.0.phone")
     p.add_argument("value", nargs="?")
     p.add_argument("--unset", action="store_true", help="remove the field")
+    p.add_argument("--force", action="store_true",
+                   help="set a field schema.yaml does not know (kept as an extra key); without it a misspelt name is refused")
     p.set_defaults(func=cmd_set)
 
     p = sub.add_parser("grade", help="re-grade a customer (A..E); one commit")
@@ -330,11 +332,9 @@ def cmd_set(args, ctx) -> int:
     elif args.value is None:
         raise UsageError("give a VALUE (or --unset to remove the field)")
     else:
+        ctx.changes.check_field(path, force=args.force)
         value = parse_value(ctx, path, args.value)
-        if path[0] not in ctx.ws.schema.properties:
-            print(f"crm: note: {path[0]!r} is not a field in schema.yaml; it is kept as an extra key "
-                  f"(known fields: crm show {rid} --json, or schema.yaml)", file=sys.stderr)
-    _print_change(ctx.changes.set_field(rid, path, value))
+    _print_change(ctx.changes.set_field(rid, path, value, force=args.force))
     return 0
 
 
@@ -421,7 +421,8 @@ def cmd_edit(args, ctx) -> int:
     record = ctx.changes.read(rid)
     if record.text is None:
         raise CrmError(f"{record.relpath} cannot be read as text; fix it with another tool")
-    ctx.changes._require_git()
+    ctx.changes.git.refuse_unsafe_state()
+    ctx.changes.git.identity()
     scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record, so the modeline still finds the schema
     scratch.write_text(record.text, encoding="utf-8")
     try:

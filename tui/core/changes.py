@@ -1,16 +1,18 @@
-"""Changes through the app: each edits one record in place, validates it, writes it atomically and
-makes exactly one commit with a message that says what changed (`<id>: grade C -> B`)."""
+"""Changes through the app: each edits one record in place, validates it, and lands it through one
+transaction (transaction.py) as exactly one commit with a message that says what changed
+(`<id>: grade C -> B`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import difflib
 from typing import Any, Callable
 
-from tui.core.atomic import replace_file
+from tui.core.display import printable, show_value
 from tui.core.errors import CrmError, InvalidRecord, NothingToChange, NotFound, StaleWrite, UsageError
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_record
+from tui.core.transaction import Change, Transaction, field_changes
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamlparse import YamlProblem, parse
 from tui.core.yamledit import EditError, append_value, delete_value, render_entry, set_value, value_at
@@ -22,25 +24,14 @@ LOG_KEYS = ("on", "by", "via", "note", "next", "due")
 Clock = Callable[[], dt.date]
 
 
-@dataclass(frozen=True)
-class Change:
-    id: str
-    message: str
-    commit: str
-
-
 def short(value: Any, limit: int = 40) -> str:
-    """A value as a commit message shows it: one line, at most `limit` characters."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A value as a commit message shows it: one line, as a person writes it, at most `limit` characters."""
+    return show_value(value, limit)
 
 
 class Changes:
-    """The write side of a workspace. `today` is injected so tests can set the date."""
+    """The write side of a workspace: each method is one transaction (see transaction.py) and one commit.
+    `today` is injected so tests can set the date."""
 
     def __init__(self, ws: Workspace, today: Clock = dt.date.today):
         self.ws = ws
@@ -53,13 +44,18 @@ class Changes:
         path = self.ws.require(rid)
         return read_record(self.ws.schema, rid, path, f"records/{rid}.yaml")
 
-    def _editable(self, rid: str, expected_digest: str | None) -> Record:
-        record = self.read(rid)
+    def transaction(self, what: str) -> Transaction:
+        return Transaction(self.ws, what)
+
+    def editable(self, tx: Transaction, rid: str, expected_digest: str | None) -> Record:
+        """The record to change inside `tx`: readable, not changed since `expected_digest` (when given),
+        its pending hand edits committed first."""
+        record = tx.read(rid, settle=False)
+        if expected_digest is not None and record.digest != expected_digest:
+            raise StaleWrite(record.relpath, record.text or "")
         if record.text is None or record.data is None:
             raise InvalidRecord(record.problems)
-        if expected_digest is not None and record.digest != expected_digest:
-            raise StaleWrite(record.relpath, record.text)
-        return record
+        return tx.settle(record)
 
     def _after(self, field: str) -> tuple[str, ...]:
         order = self.ws.schema.order
@@ -69,55 +65,75 @@ class Changes:
 
     # ------------------------------------------------------------ the one write path
 
-    def _land(self, record: Record, new_text: str, message: str) -> Change:
-        """Validate, write atomically (refusing a stale file) and commit one record's new text."""
-        self._require_git()
-        _, problems = check_text(self.ws.schema, record.relpath, new_text)
-        known = {p.message for p in record.problems}
-        new = [p for p in problems if p.message not in known]
-        if new:
-            raise InvalidRecord(new, new_text)
-        replace_file(record.path, new_text, record.digest or None, record.relpath)
-        commit = self.git.commit([record.relpath], message)
-        return Change(record.id, message, commit)
-
-    def _require_git(self) -> None:
-        if not self.git.is_repo():
-            raise CrmError(f"{self.ws.root} is not a git repository; run `crm init {self.ws.root}` to make it one")
-        self.git.identity()
-
-    def _edit(self, rid: str, edit: Callable[[str], str], message: str, expected_digest: str | None) -> Change:
-        record = self._editable(rid, expected_digest)
-        try:
-            new_text = edit(record.text)
-        except EditError as exc:
-            raise CrmError(f"{record.relpath}: {exc}; edit the file by hand with `crm edit {rid}`") from None
-        if new_text == record.text:
-            raise NothingToChange(f"{rid}: nothing to change; {what_is_already(record.data, message)}")
-        return self._land(record, new_text, f"{rid}: {message}")
+    def apply(self, rid: str, edit: Callable[[Record, str], tuple[str, str]], expected_digest: str | None = None,
+              what: str = "crm") -> Change:
+        """Inside one transaction: read the record, let `edit` make (new text, message), land it."""
+        with self.transaction(what) as tx:
+            record = self.editable(tx, rid, expected_digest)
+            try:
+                new_text, message = _keeping_line_endings(record.text, lambda text: edit(record, text))
+            except EditError as exc:
+                raise CrmError(f"{record.relpath}: {exc}; edit the file by hand with `crm edit {rid}`") from None
+            if new_text == record.text:
+                raise NothingToChange(f"{rid}: nothing to change; {what_is_already(record.data, message)}")
+            return tx.land(record, new_text, f"{rid}: {message}")
 
     # ------------------------------------------------------------ changes
 
-    def set_field(self, rid: str, path: tuple, value: Any, expected_digest: str | None = None) -> Change:
+    def check_field(self, path: tuple, force: bool = False) -> None:
+        """Refuse a path no record should be written at: empty names, the append-only log, and (unless
+        `force`) a field the schema does not know, with the nearest known names."""
+        if not path or any(p == "" or (isinstance(p, str) and not p.strip()) for p in path):
+            raise UsageError("a field name cannot be empty; give one like `grade` or `contacts.0.email`")
+        if path[0] == "log":
+            raise UsageError("the log is append-only: add a touch with `crm log ID --via KIND --note TEXT`; "
+                             "to correct a past entry, edit the file by hand (`crm edit ID`)")
+        if path[0] == "conflicts":
+            raise UsageError("conflicts are settled with `crm resolve ID FIELD VALUE`, not set")
+        if force:
+            return
+        props: dict | None = {"properties": self.ws.schema.properties}
+        walked = []
+        for step in path:
+            if props is None:
+                break
+            if isinstance(step, int):
+                props = props.get("items") if isinstance(props.get("items"), dict) else None
+                walked.append(str(step))
+                continue
+            known = props.get("properties")
+            if not isinstance(known, dict) or props.get("additionalProperties") is True and step not in known:
+                break
+            if step not in known:
+                near = difflib.get_close_matches(step, list(known), n=3, cutoff=0.6)
+                where = ".".join([*walked, step])
+                hint = f"did you mean {' or '.join(near)}? " if near else ""
+                raise UsageError(f"{printable(where, True)} is not a field in schema.yaml; {hint}"
+                                 f"add it anyway with --force (it is kept as an extra key)")
+            props = known[step] if isinstance(known[step], dict) else None
+            walked.append(step)
+
+    def set_field(self, rid: str, path: tuple, value: Any, expected_digest: str | None = None, force: bool = False) -> Change:
         """Set a field (a top-level key or a path like ('contacts', 0, 'email'))."""
-        record = self._editable(rid, expected_digest)
-        old = value_at(record.data, path)
+        self.check_field(path, force=force)
         name = ".".join(map(str, path))
-        if value is None:
-            if old is None and not _has(record.data, path):
-                raise UsageError(f"{rid}: {name} is not set")
-            edit = lambda text: delete_value(text, path)  # noqa: E731
-            message = f"unset {name} (was {short(old)})"
-        else:
+
+        def edit(record: Record, text: str) -> tuple[str, str]:
+            old = value_at(record.data, path)
+            if value is None:
+                if old is None and not _has(record.data, path):
+                    raise UsageError(f"{rid}: {name} is not set")
+                return delete_value(text, path), f"unset {name} (was {short(old)})"
             style = '"' if path[-1] in QUOTED_FIELDS else None
-            edit = lambda text: set_value(text, path, value, after=self._after(str(path[0])) if len(path) == 1 else (), style=style)  # noqa: E731
-            message = f"{name} {short(old)} -> {short(value)}"
-        return self._edit(rid, edit, message, record.digest)
+            after = self._after(str(path[0])) if len(path) == 1 else ()
+            return set_value(text, path, value, after=after, style=style), f"{name} {short(old)} -> {short(value)}"
+
+        return self.apply(rid, edit, expected_digest, "crm set")
 
     def grade(self, rid: str, grade: str, expected_digest: str | None = None) -> Change:
         grade = grade.upper()
         if grade not in self.ws.rules.grades:
-            raise UsageError(f"grade must be one of {', '.join(self.ws.rules.grades)}, not {grade!r}")
+            raise UsageError(f"grade must be one of {', '.join(self.ws.rules.grades)}, not {printable(grade, True)!r}")
         return self.set_field(rid, ("grade",), grade, expected_digest)
 
     def log(self, rid: str, via: str, note: str, next_action: str | None = None, due: dt.date | None = None,
@@ -125,67 +141,85 @@ class Changes:
         """Append a touch to the log (adds lines, changes none)."""
         kinds = self.ws.rules.touch_kinds
         if kinds and via not in kinds:
-            raise UsageError(f"--via must be one of {', '.join(kinds)}, not {via!r}")
+            raise UsageError(f"--via must be one of {', '.join(kinds)}, not {printable(via, True)!r}")
         if not note.strip():
             raise UsageError("a touch needs a note: what was said or done")
-        self._require_git()
+        self.git.identity()
         entry = {"on": on or self.today(), "by": by or self.git.identity()[1], "via": via, "note": note}
         if next_action:
             entry["next"] = next_action
         if due:
             entry["due"] = due
-        edit = lambda text: append_value(text, ("log",), entry, after=self._after("log"))  # noqa: E731
-        return self._edit(rid, edit, f"log {via}: {short(note, 50)}", expected_digest)
+
+        def edit(record: Record, text: str) -> tuple[str, str]:
+            return append_value(text, ("log",), entry, after=self._after("log")), f"log {via}: {short(note, 50)}"
+
+        return self.apply(rid, edit, expected_digest, "crm log")
 
     def create(self, fields: dict[str, Any]) -> Change:
         """A new record with the modeline and an id made of its name plus a random suffix."""
         name = str(fields.get("name") or "").strip()
         if not name:
             raise UsageError("a customer needs a name")
-        self._require_git()
-        rid = self.ws.new_id(name)
         order = self.ws.schema.order
         keys = sorted(fields, key=lambda k: order.index(k) if k in order else len(order))
         text = MODELINE + "".join(
             render_entry(k, fields[k], 0, 2, '"' if k in QUOTED_FIELDS else None) for k in keys if fields[k] not in (None, "", [])
         )
-        relpath = f"records/{rid}.yaml"
-        record = Record(rid, self.ws.record_path(rid), relpath, text, "", None, [])
-        self.ws.records_dir.mkdir(exist_ok=True)
-        return self._land(record, text, f"{rid}: new customer {short(name)} ({fields.get('country', '?')})")
+        with self.transaction("crm new") as tx:
+            rid = self.ws.new_id(name)
+            relpath = f"records/{rid}.yaml"
+            record = Record(rid, self.ws.record_path(rid), relpath, None, "", None, [])
+            self.ws.records_dir.mkdir(exist_ok=True)
+            return tx.land(record, text, f"{rid}: new customer {short(name)} ({short(fields.get('country') or '?')})")
 
     def replace_text(self, rid: str, new_text: str, expected_digest: str, message: str | None = None) -> Change:
         """Land a whole new text for a record (an editor session); refuses a stale base."""
-        record = self.read(rid)
-        if record.digest != expected_digest:
-            raise StaleWrite(record.relpath, new_text)
-        if new_text == record.text:
-            raise NothingToChange(f"{rid}: nothing to change")
-        if message is None:
+        with self.transaction("crm edit") as tx:
+            record = tx.read(rid, settle=False)
+            if record.digest != expected_digest:
+                raise StaleWrite(record.relpath, new_text)
+            if new_text == record.text:
+                raise NothingToChange(f"{rid}: nothing to change")
+            _, problems = check_text(self.ws.schema, record.relpath, new_text)
+            if problems:
+                raise InvalidRecord(problems, new_text)
+            base = record.data
             try:
-                new_data, _ = parse(new_text)
-            except YamlProblem:
-                new_data = None
-            changed = _changed_keys(record.data or {}, new_data if isinstance(new_data, dict) else {})
-            message = "edit " + (", ".join(changed) if changed else "formatting")
-        _, problems = check_text(self.ws.schema, record.relpath, new_text)
-        if problems:
-            raise InvalidRecord(problems, new_text)
-        return self._land(record, new_text, f"{rid}: {message}")
+                record = tx.settle(record)
+            except InvalidRecord:
+                # A broken hand edit that this text replaces: the commit goes from HEAD's version to this one.
+                base = tx.committed_data(record.relpath)
+            if message is None:
+                try:
+                    new_data, _ = parse(new_text)
+                except YamlProblem:
+                    new_data = None
+                message = field_changes(base, new_data)
+            return tx.land(record, new_text, f"{rid}: {message}")
 
     def delete(self, rid: str, expected_digest: str | None = None) -> Change:
         """Delete a record as a commit, so history can bring it back."""
-        self._require_git()
-        record = self.read(rid)
-        if expected_digest is not None and record.digest != expected_digest:
-            raise StaleWrite(record.relpath, record.text or "")
-        name = (record.data or {}).get("name", rid)
-        record.path.unlink()
-        message = f"{rid}: delete customer {short(name)}"
-        tracked = self.git.run("ls-files", "--error-unmatch", "--", record.relpath, check=False).returncode == 0
-        if not tracked:
-            return Change(rid, message, "")
-        return Change(rid, message, self.git.commit([record.relpath], message))
+        with self.transaction("crm delete") as tx:
+            record = tx.read(rid, settle=False)
+            if expected_digest is not None and record.digest != expected_digest:
+                raise StaleWrite(record.relpath, record.text or "")
+            if record.data is not None:
+                record = tx.settle(record)
+            elif self.git.tree_entry(self.git.head(), record.relpath) is None:
+                raise CrmError(f"{record.relpath} was never committed and does not parse, so deleting it would lose it for "
+                               "good; remove the file yourself if that is what you want")
+            name = (record.data or {}).get("name", rid)
+            return tx.land(record, None, f"{rid}: delete customer {short(name)}")
+
+
+def _keeping_line_endings(text: str, edit: Callable[[str], tuple[str, str]]) -> tuple[str, str]:
+    """Run a text edit on a file that uses CRLF line endings as if it used LF, and give CRLF back."""
+    crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
+    if not crlf:
+        return edit(text)
+    new_text, message = edit(text.replace("\r\n", "\n"))
+    return new_text.replace("\n", "\r\n"), message
 
 
 def what_is_already(data: dict | None, message: str) -> str:
@@ -206,10 +240,6 @@ def _has(data: Any, path: tuple) -> bool:
         return True
     except (KeyError, IndexError, TypeError):
         return False
-
-
-def _changed_keys(old: dict, new: dict) -> list[str]:
-    return [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
 
 
 def find_id(ws: Workspace, query: str) -> str:

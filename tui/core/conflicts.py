@@ -10,7 +10,7 @@ other here, so nothing is lost and the record stays valid YAML:
         "on": 2025-10-02
 
 A delete against an edit keeps the edited record with `field: record, value: deleted`.
-`crm resolve ID FIELD VALUE` settles one field in one commit.
+`crm resolve ID FIELD VALUE` settles one field in one commit (resolve.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def entries(data: Any) -> list[dict]:
     return [e for e in block if isinstance(e, dict) and isinstance(e.get("field"), str)]
 
 
-def _show(value: Any) -> str:
+def show_conflict_value(value: Any) -> str:
     return show_value(value, 40, "(unset)")
 
 
@@ -49,13 +49,13 @@ def describe(rid: str, data: dict, entry: dict) -> str:
     """The problem message for one entry: what collided and the command that settles it."""
     field = entry["field"]
     who = entry.get("by") or "someone else"
-    when = f" on {_show(entry['on'])}" if entry.get("on") else ""
+    when = f" on {show_conflict_value(entry['on'])}" if entry.get("on") else ""
     if field == RECORD:
         return (f"{PREFIX}this record was deleted by {who}{when} and edited here, so it was kept; settle it with "
                 f"`crm resolve {rid} {RECORD} keep` (or `... {RECORD} delete`)")
-    here = _show(value_at(data, field_path(field)))
+    here = show_conflict_value(value_at(data, field_path(field)))
     other = entry.get("value")
-    other_text = "unset it" if other is None else f"set it to {_show(other)}"
+    other_text = "unset it" if other is None else f"set it to {show_conflict_value(other)}"
     return (f"{PREFIX}field {field} is {here} here and {who} {other_text}{when}; settle it with "
             f"`crm resolve {rid} {field} VALUE`")
 
@@ -94,53 +94,3 @@ def pending(data: Any) -> list[Conflict]:
         here = value_at(data, field_path(e["field"])) if e["field"] != RECORD else "edited"
         out[e["field"]] = Conflict(e["field"], here, e.get("value"), e.get("by"), e.get("on") if isinstance(e.get("on"), dt.date) else None)
     return list(out.values())
-
-
-def resolve(ws, rid: str, field: str, value: Any = None, *, unset: bool = False, today=dt.date.today):
-    """Settle `field` of record `rid` to `value` (or remove it with unset=True) and drop its conflict
-    entries, in one commit. For `field="record"`, value "keep" keeps the record and "delete" deletes it.
-    Returns the Change; raises UsageError when there is no such conflict."""
-    from tui.core.changes import Changes
-    from tui.core.errors import CrmError, UsageError
-    from tui.core.yamledit import EditError, delete_value, set_value
-
-    changes = Changes(ws, today)
-    record = changes._editable(rid, None)
-    data = record.data
-    block = data.get(KEY) if isinstance(data.get(KEY), list) else []
-    hits = [i for i, e in enumerate(block) if isinstance(e, dict) and e.get("field") == field]
-    if not hits:
-        fields = sorted({e["field"] for e in entries(data)})
-        hint = f"its conflicts are on: {', '.join(fields)}" if fields else "it has no conflicts"
-        raise UsageError(f"{rid}: no conflict on {field!r}; {hint}")
-    text = record.text
-    others = ", ".join(_show(block[i].get("value")) for i in hits)
-    try:
-        if field == RECORD:
-            choice = str(value or "").lower()
-            if choice == "delete":
-                return changes.delete(rid, record.digest)
-            if choice != "keep":
-                raise UsageError(f"settle a deleted record with `crm resolve {rid} {RECORD} keep` or `... {RECORD} delete`")
-            message = "resolve: keep the record (it was deleted elsewhere)"
-        else:
-            path = field_path(field)
-            current = value_at(data, path)
-            if unset:
-                if current is not None:
-                    text = delete_value(text, path)
-                message = f"resolve {field}: {_show(current)} / {others} -> (unset)"
-            else:
-                if value is None:
-                    raise UsageError("give the VALUE that wins (or --unset)")
-                if current != value:
-                    text = set_value(text, path, value, style='"' if path[-1] == "country" else None)
-                message = f"resolve {field}: {_show(current)} / {others} -> {_show(value)}"
-        if len(hits) == len(block):
-            text = delete_value(text, (KEY,))
-        else:
-            for i in reversed(hits):
-                text = delete_value(text, (KEY, i))
-    except EditError as exc:
-        raise CrmError(f"{record.relpath}: {exc}; settle it by hand with `crm edit {rid}`") from None
-    return changes._land(record, text, f"{rid}: {message}")

@@ -43,9 +43,10 @@ class NotFound(CrmError):
 class InvalidRecord(CrmError):
     """A change would leave a record invalid; nothing was written."""
 
-    def __init__(self, problems: list[Problem], text: str | None = None):
+    def __init__(self, problems: list[Problem], text: str | None = None, summary: str | None = None):
         self.problems = problems
         self.text = text
+        self.summary = summary or "nothing was written: the change would leave the record invalid"
         super().__init__("\n".join(str(p) for p in problems))
 
 

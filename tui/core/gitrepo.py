@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -104,6 +105,137 @@ class Git:
             raise GitError(f"git commit: {(proc.stderr or proc.stdout).strip()}")
         made = _COMMIT_LINE.match(proc.stdout)
         return made[1] if made else self.run("rev-parse", "HEAD").stdout.strip()
+
+    # ------------------------------------------------------------ the transaction's git side
+
+    def git_dir(self) -> Path:
+        """This work tree's own git folder (`.git`, or where a `.git` file of a worktree points)."""
+        dot = self.root / ".git"
+        if dot.is_file():
+            line = dot.read_text(encoding="utf-8", errors="replace").strip()
+            if line.startswith("gitdir:"):
+                target = Path(line[7:].strip())
+                return target if target.is_absolute() else (self.root / target).resolve()
+        return dot
+
+    def common_dir(self) -> Path:
+        """Where refs, objects and config live (the main repository's .git for a worktree)."""
+        own = self.git_dir()
+        common = own / "commondir"
+        if common.is_file():
+            c = Path(common.read_text(encoding="utf-8").strip())
+            return c if c.is_absolute() else (own / c).resolve()
+        return own
+
+    def refuse_unsafe_state(self, full: bool = True) -> None:
+        """CrmError, saying what to do, when a commit made now could be lost or land on no branch
+        (only "not a repository" and "bare" unless `full`)."""
+        if not self.is_repo():
+            if (self.root / "HEAD").is_file() and (self.root / "objects").is_dir():
+                raise CrmError(f"{self.root} is a bare repository (it has no files to edit); clone it with "
+                               f"`git clone {self.root} FOLDER` and work in the clone")
+            raise CrmError(f"{self.root} is not a git repository; run `crm init {self.root}` to make it one")
+        if not full:
+            return
+        own = self.git_dir()
+        for marker, what, how in (
+            ("rebase-merge", "a rebase", "git rebase --continue` or `git rebase --abort"),
+            ("rebase-apply", "a rebase", "git rebase --continue` or `git rebase --abort"),
+            ("MERGE_HEAD", "a merge", "git merge --continue` or `git merge --abort"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue` or `git cherry-pick --abort"),
+            ("REVERT_HEAD", "a revert", "git revert --continue` or `git revert --abort"),
+            ("BISECT_LOG", "a bisect", "git bisect reset"),
+        ):
+            if (own / marker).exists():
+                raise CrmError(f"{what} is in progress in {self.root}, and a commit made now could be lost; finish it "
+                               f"with `{how}` (`git status` says where it stands), then try again; nothing was changed")
+        try:
+            head = (own / "HEAD").read_text(encoding="utf-8").strip()
+        except OSError:
+            head = ""
+        if not head.startswith("ref: "):
+            raise CrmError("HEAD is detached (no branch is checked out), so a commit made now would be lost when you switch "
+                           "back; check out a branch (`git switch main`) and try again; nothing was changed")
+
+    def wait_for_index_lock(self, seconds: float = 2.0) -> None:
+        """Wait briefly for another git process to release `.git/index.lock`; CrmError naming it if it stays."""
+        lock = self.git_dir() / "index.lock"
+        deadline = time.monotonic() + seconds
+        while lock.exists():
+            if time.monotonic() >= deadline:
+                raise CrmError(f"{self.relative(lock)} exists: another git process is using this repository, or one was "
+                               f"stopped and left its lock behind. If no git command is running, remove it "
+                               f"(`rm {self.relative(lock)}`) and try again; nothing was changed")
+            time.sleep(0.02)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None on a branch with no commits yet."""
+        proc = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    def tree_entry(self, commit: str | None, relpath: str) -> tuple[str, str] | None:
+        """(mode, blob id) of `relpath` in `commit`, or None when it has no such file."""
+        if commit is None:
+            return None
+        out = self.run("ls-tree", "-z", commit, "--", relpath).stdout
+        for item in out.split("\0"):
+            if item:
+                info, _, name = item.partition("\t")
+                mode, kind, blob = info.split()
+                if name == relpath and kind == "blob":
+                    return mode, blob
+        return None
+
+    def blob_text(self, blob: str) -> bytes:
+        return self._bytes(["cat-file", "blob", blob])
+
+    def hash_blob(self, relpath: str, content: bytes, write: bool) -> str:
+        """The blob id git gives `content` at `relpath` (its filters applied), written to the object store if asked."""
+        args = ["hash-object", *(["-w"] if write else []), "--stdin", "--path", relpath]
+        return self._bytes(args, content).decode().strip()
+
+    def commit_file(self, relpath: str, blob: str | None, message: str, parent: str | None, mode: str, scratch: Path) -> str:
+        """Make a commit of `parent` with only `relpath` changed (to `blob`, or removed when None) and move the
+        branch to it, only if it still points at `parent`. Nothing else of the index or the work tree goes in:
+        the tree is built in a scratch index, not from the work tree. Returns the new commit's id."""
+        env = {"GIT_INDEX_FILE": str(scratch)}
+        if parent:
+            self.run("read-tree", parent, env=env)
+        else:
+            self.run("read-tree", "--empty", env=env)
+        if blob is None:
+            self.run("update-index", "--force-remove", "--", relpath, env=env)
+        else:
+            self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
+        tree = self.run("write-tree", env=env).stdout.strip()
+        self.identity()
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
+        commit = self.run(*args, input=message + "\n").stdout.strip()
+        self.run("update-ref", "-m", f"crm: {message.splitlines()[0]}", "HEAD", commit, parent or "0" * len(commit))
+        return commit
+
+    def stage(self, relpath: str, blob: str | None, mode: str = "100644") -> None:
+        """Set the real index's entry of `relpath` to what was just committed, so `git status` is clean."""
+        if blob is None:
+            self.run("update-index", "--force-remove", "--", relpath)
+        else:
+            self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}")
+
+    def _bytes(self, args: list[str], data: bytes | None = None) -> bytes:
+        try:
+            proc = subprocess.run(["git", *args], cwd=self.root, input=data, capture_output=True, env=git_env())
+        except FileNotFoundError:
+            raise CrmError("git is not installed; install git and try again") from None
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
+            raise GitError(f"git {args[0]}: {message}")
+        return proc.stdout
 
     def status_paths(self, *pathspec: str, untracked: bool = True) -> list[tuple[str, str]]:
         """(XY status, path) of changed (and, unless told otherwise, untracked) files under `pathspec`."""

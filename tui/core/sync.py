@@ -19,23 +19,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from tui.core import conflicts as cf
+from tui.core.display import printable, show_value
 from tui.core.errors import CrmError, GitError, Problem
 from tui.core.gitrepo import Git
 from tui.core.merge import ensure_driver
-from tui.core.record import check_text, read_record
+from tui.core.record import read_record
+from tui.core.syncrecovery import restore
+from tui.core.transaction import SYNC_JOURNAL, Journal, Transaction, field_changes
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamlparse import YamlProblem, parse
 
 DEFAULT_MAX_DELETES = 10
 DEFAULT_TIMEOUT = 60.0
 STATE_NAME = "sync.json"
-LOCK_NAME = "sync.lock"
 ATTEMPTS = 3
 
 Progress = Callable[[str], None]
@@ -188,41 +189,6 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else text
 
 
-# ------------------------------------------------------------------ the lock
-
-
-class _Lock:
-    """One sync at a time per clone (the UI's background sync and a cron job may overlap)."""
-
-    def __init__(self, ws: Workspace):
-        self.path = ws.state_dir / LOCK_NAME
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-                os.write(fd, str(os.getpid()).encode())
-                os.close(fd)
-                return self
-            except FileExistsError:
-                if not self._stale():
-                    raise SyncError("another sync is running in this workspace; wait for it to finish") from None
-                self.path.unlink(missing_ok=True)
-        raise SyncError(f"could not take the sync lock {self.path}; remove it if no sync is running")
-
-    def _stale(self) -> bool:
-        try:
-            pid = int(self.path.read_text() or "0")
-            os.kill(pid, 0)
-        except (OSError, ValueError):
-            return True
-        return time.time() - self.path.stat().st_mtime > 3600
-
-    def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
-
-
 # ------------------------------------------------------------------ sync
 
 
@@ -230,27 +196,25 @@ def sync(ws: Workspace, *, force: bool = False, max_deletes: int | None = None, 
          progress: Progress | None = None) -> SyncResult:
     """Sync the workspace with its upstream; raises SyncError (workspace unchanged) on any failure."""
     say = progress or (lambda step: None)
-    git = Git(ws.root)
+    if not (timeout > 0 and timeout < 86400):  # also refuses nan
+        raise SyncError(f"the timeout must be a number of seconds between 0 and 86400, not {timeout}")
     try:
-        with _Lock(ws):
-            result = _sync(ws, git, force, max_deletes, timeout, say)
+        with Transaction(ws, "crm sync") as tx:
+            result = _sync(ws, tx, force, max_deletes, timeout, say)
     except SyncError as exc:
         _save_state(ws, last_error=str(exc).splitlines()[0])
         raise
+    except CrmError as exc:
+        _save_state(ws, last_error=str(exc).splitlines()[0])
+        raise SyncError(str(exc)) from None
     _save_state(ws, last_sync=dt.datetime.now().astimezone().isoformat(timespec="seconds"), last_error=None)
     return result
 
 
-def _sync(ws: Workspace, git: Git, force: bool, max_deletes: int | None, timeout: float, say: Progress) -> SyncResult:
-    if not git.is_repo():
-        raise SyncError(f"{ws.root} is not a git repository; run `crm init` and add a remote")
-    git.identity()
+def _sync(ws: Workspace, tx: Transaction, force: bool, max_deletes: int | None, timeout: float, say: Progress) -> SyncResult:
+    git = tx.git
     ensure_driver(ws.root)
-    git_dir = Path(git.run("rev-parse", "--absolute-git-dir").stdout.strip())
-    for marker, what in (("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"), ("MERGE_HEAD", "a merge"),
-                         ("CHERRY_PICK_HEAD", "a cherry-pick")):
-        if (git_dir / marker).exists():
-            raise SyncError(f"{what} is in progress in {ws.root}; finish it (`git status` says how) or abort it, then sync")
+    git_dir = git.git_dir()
     branch = _branch(git)
     if branch is None:
         raise SyncError("HEAD is detached; check out a branch (`git switch main`) and sync again")
@@ -272,7 +236,9 @@ def _sync(ws: Workspace, git: Git, force: bool, max_deletes: int | None, timeout
     bad: list[Problem] = []
     for status, path in pending:
         target = ws.root / path
-        if target.exists():
+        if target.is_symlink():
+            bad.append(Problem(path, 1, 1, "a symbolic link, which crm does not follow or commit; replace it with the file"))
+        elif target.exists():
             record = read_record(ws.schema, Path(path).stem, target, path)
             bad += [p for p in record.problems if not cf.is_conflict(p.message)]
             if not ID_PATTERN.match(Path(path).stem):
@@ -281,7 +247,9 @@ def _sync(ws: Workspace, git: Git, force: bool, max_deletes: int | None, timeout
         raise SyncError(f"{len(bad)} problem{'s' if len(bad) != 1 else ''} in hand-edited records; fix them and sync again "
                         "(nothing was committed, fetched or pushed)", bad)
 
-    saved_head = _rev(git, "HEAD") if git.has_commits() else None
+    saved_head = git.head()
+    journal = Journal(ws, SYNC_JOURNAL)
+    journal.write({"kind": "sync", "saved_head": saved_head, "committed_tip": saved_head, "committed": [], "step": "fetch"})
     committed: list[str] = []
     committed_tip = saved_head
     result = SyncResult(upstream=upstream)
@@ -293,17 +261,23 @@ def _sync(ws: Workspace, git: Git, force: bool, max_deletes: int | None, timeout
             except GitError as exc:
                 raise _network_error(exc, remote, "fetch", timeout) from None
             if attempt == 0 and pending:
-                committed = _commit_pending(ws, git, pending, say)
-                committed_tip = _rev(git, "HEAD")
+                committed = _commit_pending(tx, pending, say)
+                committed_tip = git.head()
+                journal.update(committed_tip=committed_tip, committed=committed)
                 result.committed = [Path(p).stem for p in committed]
+            journal.update(step="rebase")
             try:
-                return _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head, force, max_deletes,
-                                             timeout, say, result)
+                result = _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head, force, max_deletes,
+                                               timeout, say, result, journal)
+                journal.clear()
+                return result
             except _Retry:
                 say(f"{remote} moved meanwhile; trying again")
+                journal.update(step="fetch")
         raise SyncError(f"{remote} kept moving while we synced; nothing changed, run `crm sync` again")
     except BaseException:
-        _restore(git, saved_head, committed_tip, committed)
+        restore(git, saved_head, committed_tip, committed)
+        journal.clear()
         raise
 
 
@@ -311,27 +285,29 @@ class _Retry(Exception):
     pass
 
 
-def _commit_pending(ws: Workspace, git: Git, pending: list[tuple[str, str]], say: Progress) -> list[str]:
+def _commit_pending(tx: Transaction, pending: list[tuple[str, str]], say: Progress) -> list[str]:
+    """Commit each pending hand edit of a record on its own, with a message naming what changed."""
     if not pending:
         return []
     say(f"committing {len(pending)} hand edit{'s' if len(pending) != 1 else ''}")
+    git = tx.git
     done = []
+    head = git.head()
     for status, path in pending:
         rid = Path(path).stem
-        target = ws.root / path
+        target = tx.ws.root / path
+        entry = git.tree_entry(head, path)
         if not target.exists():
             message = f"{rid}: delete customer (hand edit)"
+        elif entry is None:
+            data = _data(target.read_text(encoding="utf-8"))
+            message = f"{rid}: new customer {show_value(data.get('name', rid), 40)} (hand edit)"
         else:
-            old = git.run("show", f"HEAD:{path}", check=False)
-            if old.returncode != 0:
-                data = _data(target.read_text(encoding="utf-8"))
-                message = f"{rid}: new customer {data.get('name', rid)} (hand edit)"
-            else:
-                before, after = _data(old.stdout), _data(target.read_text(encoding="utf-8"))
-                keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-                message = f"{rid}: edit {', '.join(keys) if keys else 'formatting'} (hand edit)"
-        git.commit([path], message)
-        done.append(path)
+            before = _data(git.blob_text(entry[1]).decode("utf-8", "replace"))
+            message = f"{rid}: hand edit: {field_changes(before, _data(target.read_text(encoding='utf-8')))}"
+        if tx.commit_present(path, message):
+            done.append(path)
+            head = git.head()
     return done
 
 
@@ -343,7 +319,8 @@ def _data(text: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head, force, max_deletes, timeout, say, result) -> SyncResult:
+def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head, force, max_deletes, timeout, say, result,
+                          journal) -> SyncResult:
     behind = int(git.run("rev-list", "--count", f"HEAD..{upstream}").stdout.strip() or 0) if saved_head else 0
     ahead = int(git.run("rev-list", "--count", f"{upstream}..HEAD").stdout.strip() or 0) if saved_head else 0
     others = []
@@ -390,12 +367,22 @@ def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head
                         "then run `crm sync --force` (or --max-deletes N) if that is intended")
 
     to_push = int(git.run("rev-list", "--count", f"{upstream}..HEAD").stdout.strip() or 0)
+    journal.update(step="push")
     if to_push:
         say(f"pushing {to_push} commit{'s' if to_push != 1 else ''} to {remote}")
-        proc = git.run("push", "--porcelain", remote, f"HEAD:refs/heads/{_remote_branch(git, branch, upstream)}", check=False,
-                       timeout=timeout)
+        try:
+            proc = git.run("push", "--porcelain", remote, f"HEAD:refs/heads/{_remote_branch(git, branch, upstream)}", check=False,
+                           timeout=timeout)
+        except GitError:
+            raise SyncError(f"{remote} did not answer the push within {timeout:g} s; the push may or may not have landed. "
+                            "Nothing here changed; run `crm sync` again, which finds out and sends what is missing") from None
         if proc.returncode != 0:
             text = proc.stderr + proc.stdout
+            reasons = [printable(ln[7:].strip(), True) for ln in text.splitlines() if ln.startswith("remote:") and ln[7:].strip()]
+            if "[remote rejected]" in text or "hook declined" in text:
+                why = "; ".join(reasons) if reasons else _first_line(text)
+                raise SyncError(f"{remote} refused the push: {why}. Nothing changed here; fix what it names "
+                                "(or ask whoever runs the server), then `crm sync` again")
             if "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text:
                 raise _Retry()
             raise _network_error(GitError(text), remote, "push", timeout)
@@ -475,23 +462,6 @@ def flag_deleted(text: str, by: str | None, on: dt.date) -> str:
         entry["by"] = by
     entry["on"] = on
     return append_value(text, (cf.KEY,), entry)
-
-
-def _restore(git: Git, saved_head: str | None, committed_tip: str | None, committed: list[str]) -> None:
-    """Back to where the sync started: abort a rebase, HEAD at the saved commit, and our commits of
-    hand edits turned back into the uncommitted edits they were (the files on disk as the user left them).
-    `reset --hard` is safe here: the sync refused to start with other uncommitted tracked changes."""
-    git_dir = Path(git.run("rev-parse", "--absolute-git-dir").stdout.strip())
-    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
-        git.run("rebase", "--abort", check=False)
-    if saved_head is None or committed_tip is None:
-        return
-    if _rev(git, "HEAD") == saved_head == committed_tip:
-        return  # nothing was committed or brought in: the user's uncommitted edits are untouched, keep them so
-    git.run("reset", "-q", "--hard", committed_tip)
-    if committed_tip != saved_head:
-        git.run("reset", "-q", "--soft", saved_head)
-        git.run("reset", "-q", saved_head, "--", *committed, check=False)
 
 
 def as_dict(result: SyncResult) -> dict:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tui.core.atomic import replace_file
-from tui.core.changes import Change, Changes
 from tui.core.conflicts import is_conflict
-from tui.core.errors import CrmError, InvalidRecord, UsageError
-from tui.core.gitrepo import Git
+from tui.core.errors import CrmError, UsageError
 from tui.core.history import HistoryEntry, read_blobs, record_history
 from tui.core.merge import load, merge_data, rewrite
-from tui.core.record import Record, check_text
+from tui.core.record import Record
+from tui.core.transaction import Change, Transaction
 from tui.core.workspace import Workspace
 
 _UNDO = re.compile(r": undo .* \(([0-9a-f]{7,40})\)\Z")
@@ -43,65 +41,44 @@ def undo_target(ws: Workspace, rid: str) -> HistoryEntry:
 
 def undo(ws: Workspace, rid: str, today=dt.date.today, target: HistoryEntry | None = None) -> Change:
     """Revert one change to a record (by default its latest) in one new commit."""
-    changes = Changes(ws, today)
-    changes._require_git()
-    git = Git(ws.root)
     relpath = f"records/{rid}.yaml"
     path = ws.record_path(rid)
-    if git.run("status", "--porcelain", "--", relpath).stdout.strip():
-        raise CrmError(f"{relpath} has changes that are not committed; commit them (`crm sync`) or discard them "
-                       f"(`git checkout -- {relpath}`), then undo")
-    target = target or undo_target(ws, rid)
-    texts = read_blobs(ws, [target.old_blob or "", target.new_blob or ""])
-    before = texts.get(target.old_blob) if target.old_blob else None
-    after = texts.get(target.new_blob) if target.new_blob else None
-    current = path.read_text(encoding="utf-8") if path.exists() else None
-    what = target.subject.split(": ", 1)[-1] if target.subject.startswith(f"{rid}: ") else target.subject
-    message = f"{rid}: undo {what} ({target.short})"
+    with Transaction(ws, "crm undo") as tx:
+        git = tx.git
+        if git.run("status", "--porcelain", "--", relpath).stdout.strip():
+            raise CrmError(f"{relpath} has changes that are not committed; commit them (`crm sync`) or discard them "
+                           f"(`git checkout -- {relpath}`), then undo")
+        target = target or undo_target(ws, rid)
+        texts = read_blobs(ws, [target.old_blob or "", target.new_blob or ""])
+        before = texts.get(target.old_blob) if target.old_blob else None
+        after = texts.get(target.new_blob) if target.new_blob else None
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        what = target.subject.split(": ", 1)[-1] if target.subject.startswith(f"{rid}: ") else target.subject
+        message = f"{rid}: undo {what} ({target.short})"
 
-    if current == after:
-        new_text = before  # the change is the latest: put the file back exactly
-    elif before is None:
-        raise CrmError(f"{rid} was created by {target.short}, and changed since; undoing its creation would lose those "
-                       "changes. Delete the record explicitly if that is what you want")
-    elif current is None or after is None:
-        raise CrmError(f"{rid} was deleted or re-created after {target.short}; undo the later change first "
-                       f"(`crm history {rid}` lists them)")
-    else:
-        b, o, t = load(after, "after"), load(current, "current"), load(before, "before")
-        merged, clashes = merge_data(b, o, t)
-        if clashes:
-            fields = ", ".join(sorted({c["field"] for c in clashes}))
-            raise CrmError(f"cannot undo {target.short} ({what}): a later change to {fields} is in the way; "
-                           f"`crm history {rid}` shows it; change the field by hand with `crm set`")
-        new_text = rewrite(current, o, merged, t)
+        if current == after:
+            new_text = before  # the change is the latest: put the file back exactly
+        elif before is None:
+            raise CrmError(f"{rid} was created by {target.short}, and changed since; undoing its creation would lose those "
+                           "changes. Delete the record explicitly if that is what you want")
+        elif current is None or after is None:
+            raise CrmError(f"{rid} was deleted or re-created after {target.short}; undo the later change first "
+                           f"(`crm history {rid}` lists them)")
+        else:
+            b, o, t = load(after, "after"), load(current, "current"), load(before, "before")
+            merged, clashes = merge_data(b, o, t)
+            if clashes:
+                fields = ", ".join(sorted({c["field"] for c in clashes}))
+                raise CrmError(f"cannot undo {target.short} ({what}): a later change to {fields} is in the way; "
+                               f"`crm history {rid}` shows it; change the field by hand with `crm set`")
+            new_text = rewrite(current, o, merged, t)
 
-    if new_text is None:  # undoing a creation: the record goes
-        change = changes.delete(rid)
-        return Change(rid, message, _amend_message(git, change, message))
-    if current is None:
-        record = Record(rid, path, relpath, None, "", None, [])
-    else:
-        record = changes._editable(rid, None)
-    if current == new_text:
-        raise UsageError(f"{rid}: undoing {target.short} changes nothing")
-    return _land(ws, git, record, new_text, message)
-
-
-def _land(ws: Workspace, git: Git, record: Record, new_text: str, message: str) -> Change:
-    """Like Changes._land, except that conflict entries the old version carried may come back."""
-    _, problems = check_text(ws.schema, record.relpath, new_text)
-    known = {p.message for p in record.problems}
-    new = [p for p in problems if p.message not in known and not is_conflict(p.message)]
-    if new:
-        raise InvalidRecord(new, new_text)
-    ws.records_dir.mkdir(exist_ok=True)
-    replace_file(record.path, new_text, record.digest or None, record.relpath)
-    return Change(record.id, message, git.commit([record.relpath], message))
-
-
-def _amend_message(git: Git, change: Change, message: str) -> str:
-    if not change.commit:
-        return ""
-    git.run("commit", "-q", "--amend", "--only", "-m", message)
-    return git.run("rev-parse", "HEAD").stdout.strip()
+        if current == new_text:
+            raise UsageError(f"{rid}: undoing {target.short} changes nothing")
+        if current is None:
+            record = Record(rid, path, relpath, None, "", None, [])
+        else:
+            record = tx.read(rid, settle=False)
+        ws.records_dir.mkdir(exist_ok=True)
+        # Conflict entries the old version carried may come back with it.
+        return tx.land(record, new_text, message, allow=lambda p: is_conflict(p.message))

@@ -10,7 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from tui.core.changes import Change
-from tui.core.conflicts import RECORD, Conflict, pending, resolve
+from tui.core.conflicts import RECORD, Conflict, pending
+from tui.core.resolve import resolve
 from tui.core.errors import StaleWrite
 from tui.core.record import Record
 from tui.ui.messages import Write

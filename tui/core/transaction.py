@@ -1,0 +1,548 @@
+"""The one write path: every change crm makes to a record is a transaction that lands whole or not at all.
+
+    with Transaction(ws, "crm set") as tx:
+        record = tx.read(rid)            # pending hand edits of the file are committed first, on their own
+        tx.land(record, new_text, f"{rid}: grade C -> B")
+
+A transaction
+1. holds the workspace's write lock (an flock the OS releases if we die), so writers never interleave;
+2. finishes or rolls back whatever an earlier, interrupted crm left in its journal;
+3. refuses git states in which a commit could be lost (rebase, merge, cherry-pick, revert in progress,
+   detached HEAD, bare repository) and waits briefly for a foreign `index.lock`;
+4. commits pending hand edits of the file as their own commit (`ID: hand edit: city Berlin -> Munich`),
+   so the action's commit holds only the lines the action made;
+5. notes its intent in the journal, swaps the new text in atomically (refusing, and keeping the user's
+   text, if an editor saved the file meanwhile), and makes the commit from the exact bytes it wrote, in
+   a scratch index: nothing else of the index or work tree goes in;
+6. on any failure puts the file back as it was and says why.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from tui.core.conflicts import is_conflict
+from tui.core.display import printable, show_value
+from tui.core.errors import CrmError, InvalidRecord, NothingToChange, Problem, StaleWrite
+from tui.core.gitrepo import Git
+from tui.core.lock import WriteLock
+from tui.core.record import Record, check_text, digest_of, read_record
+from tui.core.syncrecovery import recover_sync
+from tui.core.workspace import Workspace
+from tui.core.yamlparse import YamlProblem, parse
+
+JOURNAL = "journal.json"
+SYNC_JOURNAL = "sync-journal.json"
+SCRATCH_INDEX = "commit.index"
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    message: str
+    commit: str
+
+
+def field_changes(old: Any, new: Any, limit: int = 3) -> str:
+    """What differs between two versions of a record, for a commit subject: `city Berlin -> Munich, grade B -> A`.
+
+    More than `limit` fields are named without their values."""
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    if not keys:
+        return "formatting"
+    if len(keys) > limit:
+        return ", ".join(printable(str(k), True) for k in keys)
+    parts = []
+    for k in keys:
+        name = printable(str(k), True)
+        a, b = old.get(k), new.get(k)
+        if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+            parts.append(f"{name} changed")
+        elif k not in new:
+            parts.append(f"unset {name} (was {show_value(a, 30)})")
+        else:
+            parts.append(f"{name} {show_value(a, 30)} -> {show_value(b, 30)}")
+    return ", ".join(parts)
+
+
+def _data(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return parse(text)[0]
+    except YamlProblem:
+        return None
+
+
+def subject(message: str) -> str:
+    """A commit message is one line of printable text, however odd the values in it."""
+    return printable(" ".join(message.split()), one_line=True)
+
+
+class Transaction:
+    """A write to the records of a workspace; see the module's docstring. Not re-entrant across workspaces."""
+
+    def __init__(self, ws: Workspace, what: str = "crm", wait: float | None = None):
+        self.ws = ws
+        self.git = Git(ws.root)
+        self.what = what
+        self._lock = WriteLock(ws.state_dir, what, wait)
+        self.changes: list[Change] = []
+
+    def __enter__(self) -> Transaction:
+        self.git.refuse_unsafe_state(full=False)  # before the lock: a bare repository has no state folder to lock in
+        self._lock.__enter__()
+        try:
+            recover(self.ws, self.git)
+            self.git.refuse_unsafe_state()
+            self.git.identity()
+            self.git.wait_for_index_lock()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.__exit__(*exc)
+
+    # ------------------------------------------------------------ reading
+
+    def read(self, rid: str, settle: bool = True) -> Record:
+        """The record as it is on disk, its pending hand edits committed first (unless `settle` is False)."""
+        path = self.ws.require(rid)
+        record = read_record(self.ws.schema, rid, path, f"records/{rid}.yaml")
+        if settle:
+            record = self.settle(record)
+        return record
+
+    def settle(self, record: Record) -> Record:
+        """Commit a record's uncommitted hand edit as its own commit; refuse if it does not validate."""
+        head = self.git.head()
+        entry = self.git.tree_entry(head, record.relpath)
+        raw = _read_bytes(record.path)
+        if raw is None:
+            return record
+        if entry is not None and _blob_id(raw) == entry[1]:
+            return record
+        if entry is not None and self.git.hash_blob(record.relpath, raw, write=False) == entry[1]:
+            return record  # the same once git's filters (say, line endings) are applied
+        if record.problems:
+            blocking = [p for p in record.problems if not _is_conflict(p)]
+            if blocking or record.text is None:
+                raise InvalidRecord(
+                    blocking or record.problems, None,
+                    f"{record.relpath} has hand edits that are not committed and do not validate; fix them (or discard "
+                    f"them with `git checkout -- {record.relpath}`) and try again; nothing was changed")
+        new = _data(record.text)
+        if entry is None:
+            name = new.get("name", record.id) if isinstance(new, dict) else record.id
+            message = f"{record.id}: new customer {show_value(name, 40)} (hand edit)"
+        else:
+            before = _data(self.git.blob_text(entry[1]).decode("utf-8", "replace"))
+            message = f"{record.id}: hand edit: {field_changes(before, new)}"
+        self._commit(record.relpath, raw, message, head, entry[0] if entry else "100644")
+        return record
+
+    def committed_data(self, relpath: str) -> Any:
+        """The data of `relpath` as HEAD has it (None when HEAD has no such file or it does not parse)."""
+        entry = self.git.tree_entry(self.git.head(), relpath)
+        return _data(self.git.blob_text(entry[1]).decode("utf-8", "replace")) if entry else None
+
+    # ------------------------------------------------------------ writing
+
+    def land(self, record: Record, new_text: str | None, message: str, allow: Callable[[Problem], bool] | None = None) -> Change:
+        """Validate `new_text` (None: delete the record), swap it in for the bytes `record` was read from,
+        and commit exactly that. Problems the record already had, and those `allow` accepts, do not block."""
+        message = subject(message)
+        if new_text is not None:
+            _, problems = check_text(self.ws.schema, record.relpath, new_text)
+            known = {p.message for p in record.problems}
+            new = [p for p in problems if p.message not in known and not (allow and allow(p))]
+            if new:
+                raise InvalidRecord(new, new_text)
+        head = self.git.head()
+        entry = self.git.tree_entry(head, record.relpath)
+        data = None if new_text is None else new_text.encode("utf-8")
+        if record.text is not None and data is not None and record.digest and digest_of(data) == record.digest:
+            raise NothingToChange(f"{record.id}: nothing to change")
+        commit = self._swap_and_commit(record, data, message, head, entry)
+        if not commit:
+            return Change(record.id, f"{record.id}: restored to its committed content; nothing to commit", "")
+        change = Change(record.id, message, commit)
+        self.changes.append(change)
+        return change
+
+    def _commit(self, relpath: str, raw: bytes, message: str, head: str | None, mode: str) -> str:
+        """Commit bytes that are already on disk (a hand edit): nothing to swap, nothing to put back."""
+        message = subject(message)
+        journal = Journal(self.ws)
+        journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        blob = self.git.hash_blob(relpath, raw, write=True)
+        commit = self.git.commit_file(relpath, blob, message, head, mode, self._scratch())
+        journal.update(step="index", commit=commit)
+        self._stage(relpath, blob, mode)
+        journal.clear()
+        self.changes.append(Change(Path(relpath).stem, message, commit))
+        return commit
+
+    def commit_removal(self, relpath: str, message: str) -> str:
+        """Commit that a file already gone from disk is gone (a hand deletion)."""
+        message = subject(message)
+        head = self.git.head()
+        journal = Journal(self.ws)
+        journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
+        commit = self.git.commit_file(relpath, None, message, head, "100644", self._scratch())
+        journal.update(step="index", commit=commit)
+        self._stage(relpath, None)
+        journal.clear()
+        self.changes.append(Change(Path(relpath).stem, message, commit))
+        return commit
+
+    def commit_present(self, relpath: str, message: str) -> str | None:
+        """Commit a record file as it is on disk, if it differs from HEAD (sync's pending hand edits)."""
+        path = self.ws.root / relpath
+        raw = _read_bytes(path)
+        head = self.git.head()
+        entry = self.git.tree_entry(head, relpath)
+        if raw is None:
+            return self.commit_removal(relpath, message) if entry else None
+        if entry and self.git.hash_blob(relpath, raw, write=False) == entry[1]:
+            return None
+        return self._commit(relpath, raw, message, head, entry[0] if entry else "100644")
+
+    def _scratch(self) -> Path:
+        return self.ws.state_dir / SCRATCH_INDEX
+
+    def _stage(self, relpath: str, blob: str | None, mode: str = "100644") -> None:
+        try:
+            self.git.stage(relpath, blob, mode)
+        except CrmError:
+            # The commit is made; only the index entry lags. Say so rather than fail a change that landed.
+            print(f"crm: note: committed, but could not update git's index for {relpath}; `git status` may show it "
+                  f"as changed until `git reset -q -- {relpath}`", file=sys.stderr)
+
+    def _swap_and_commit(self, record: Record, data: bytes | None, message: str, head: str | None, entry) -> str:
+        journal = Journal(self.ws)
+        mode = entry[0] if entry else "100644"
+        work = _work_dir(self.ws)
+        token = secrets.token_hex(4)
+        backup = work / f".{record.id}.{token}.crm-old"
+        tmp = work / f".{record.id}.{token}.crm-new"
+        try:
+            journal.write({"kind": "write", "path": record.relpath, "head": head, "backup": str(backup), "tmp": str(tmp),
+                           "new": digest_of(data) if data is not None else None, "created": not record.digest,
+                           "message": message, "step": "swap"})
+        except OSError as exc:
+            journal.clear()
+            raise _write_error(record.relpath, exc) from None
+        try:
+            swap_in(record.path, data, record.digest or None, record.relpath, tmp, backup)
+        except BaseException:
+            journal.clear()
+            raise
+        try:
+            blob = self.git.hash_blob(record.relpath, data, write=True) if data is not None else None
+            if blob is not None and entry is not None and blob == entry[1]:
+                # The file is back to what HEAD has (a broken hand edit fixed by hand): nothing to commit.
+                self._stage(record.relpath, blob, mode)
+                _unlink(backup)
+                journal.clear()
+                return ""
+            journal.update(step="commit")
+            commit = self.git.commit_file(record.relpath, blob, message, head, mode, self._scratch())
+        except BaseException as exc:
+            put_back(record.path, data, backup)
+            journal.clear()
+            if isinstance(exc, CrmError):
+                raise CrmError(f"{exc}\nnothing was changed: {record.relpath} is as it was") from None
+            raise
+        journal.update(step="index", commit=commit)
+        self._stage(record.relpath, blob, mode)
+        _unlink(backup)
+        journal.clear()
+        return commit
+
+
+# ------------------------------------------------------------------ the file swap
+
+
+def swap_in(path: Path, data: bytes | None, expected: str | None, relpath: str, tmp: Path, backup: Path) -> None:
+    """Replace the file at `path` (which must still be the bytes with digest `expected`; None: it must not
+    exist) with `data` (None: remove it), leaving the old file at `backup`. StaleWrite, with nothing
+    changed, if the file is not what the change was based on, even when an editor saves it meanwhile."""
+    text_for_user = data.decode("utf-8", "replace") if data is not None else ""
+    if data is not None:
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if expected is not None:
+                try:
+                    os.chmod(tmp, path.stat().st_mode & 0o7777)
+                except OSError:
+                    pass
+        except OSError as exc:
+            _unlink(tmp)
+            raise _write_error(relpath, exc) from None
+    if expected is None:  # a new file: create it only if nobody else has
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            _unlink(tmp)
+            raise StaleWrite(relpath, text_for_user) from None
+        except OSError as exc:
+            _unlink(tmp)
+            raise _write_error(relpath, exc) from None
+        _unlink(tmp)
+        return
+    # Take the file away by rename (atomic), check what we took is what we read, then put ours in only where
+    # no new file has appeared: an editor's save at any moment is kept, and ours is refused as stale.
+    try:
+        os.rename(path, backup)
+    except FileNotFoundError:
+        _unlink(tmp)
+        raise StaleWrite(relpath, text_for_user) from None
+    except OSError as exc:
+        _unlink(tmp)
+        raise _write_error(relpath, exc) from None
+    if _digest(backup) != expected:
+        _restore_backup(path, backup)
+        _unlink(tmp)
+        raise StaleWrite(relpath, text_for_user)
+    if data is None:
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:  # an editor saved a new file in the moment it was away: theirs stays
+        _unlink(tmp)
+        _unlink(backup)
+        raise StaleWrite(relpath, text_for_user) from None
+    except OSError as exc:
+        _restore_backup(path, backup)
+        _unlink(tmp)
+        raise _write_error(relpath, exc) from None
+    _unlink(tmp)
+    if _digest(backup) != expected:  # written in place through a handle opened before the rename
+        os.replace(backup, path)
+        raise StaleWrite(relpath, text_for_user)
+
+
+def put_back(path: Path, data: bytes | None, backup: Path) -> None:
+    """Undo `swap_in` after a failed commit: the old file back, unless the user changed it meanwhile."""
+    current = _digest(path)
+    ours = digest_of(data) if data is not None else None
+    if current == ours:
+        if backup.exists():
+            os.replace(backup, path)
+        elif data is not None:
+            _unlink(path)  # it was new
+    else:
+        _unlink(backup)  # the user saved the file since: theirs stays
+
+
+def _restore_backup(path: Path, backup: Path) -> None:
+    try:
+        os.link(backup, path)
+    except FileExistsError:
+        pass  # a newer save is there: keep it
+    _unlink(backup)
+
+
+def _write_error(relpath: str, exc: OSError) -> CrmError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "the disk is full; free some space and try again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "the folder is not writable; check its permissions"
+    else:
+        hint = "check the folder's permissions and free space"
+    return CrmError(f"could not write {relpath}: {exc.strerror}; nothing was changed ({hint})")
+
+
+def _work_dir(ws: Workspace) -> Path:
+    """Where the swap keeps its temporary files: our state folder when it is on the same file system as
+    records/ (so they never show in `git status`), else records/ itself (hidden names)."""
+    state = ws.state_dir
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        if state.stat().st_dev == ws.records_dir.stat().st_dev:
+            return state
+    except OSError:
+        pass
+    return ws.records_dir
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _digest(path: Path) -> str | None:
+    raw = _read_bytes(path)
+    return None if raw is None else digest_of(raw)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _blob_id(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+
+
+def _is_conflict(problem: Problem) -> bool:
+    return is_conflict(problem.message)
+
+
+# ------------------------------------------------------------------ the journal
+
+
+class Journal:
+    """What the transaction in flight is doing, so that the next crm can finish or undo it. A sync keeps
+    its own (it makes write transactions while it runs)."""
+
+    def __init__(self, ws: Workspace, name: str = JOURNAL):
+        self.path = ws.state_dir / name
+        self.entry: dict = {}
+
+    def write(self, entry: dict) -> None:
+        self.entry = dict(entry, pid=os.getpid())
+        self._save()
+
+    def update(self, **changes) -> None:
+        self.entry.update(changes)
+        self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(self.entry, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError:
+            _unlink(tmp)
+            raise
+
+    def read(self) -> dict | None:
+        try:
+            entry = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}
+        return entry if isinstance(entry, dict) else {}
+
+    def clear(self) -> None:
+        _unlink(self.path)
+
+
+def pending_recovery(ws: Workspace) -> bool:
+    """Whether an interrupted action waits to be finished or undone (a cheap check for every command)."""
+    return (ws.state_dir / JOURNAL).exists() or (ws.state_dir / SYNC_JOURNAL).exists()
+
+
+def recover(ws: Workspace, git: Git | None = None) -> list[str]:
+    """Finish or undo interrupted actions found in the journals; the caller holds the write lock.
+    Returns what was done (also printed to stderr)."""
+    git = git or Git(ws.root)
+    said = []
+    for name in (JOURNAL, SYNC_JOURNAL):
+        journal = Journal(ws, name)
+        entry = journal.read()
+        if entry is None:
+            continue
+        if entry.get("kind") == "write":
+            said.append(_recover_write(ws, git, entry))
+        elif entry.get("kind") == "sync":
+            said.append(recover_sync(ws, git, entry))
+        else:
+            said.append("cleared an unreadable journal of an interrupted action")
+        journal.clear()
+    for line in said:
+        print(f"crm: {printable(line)}", file=sys.stderr)
+    return said
+
+
+def recover_now(ws: Workspace) -> list[str]:
+    """Take the write lock and recover, if anything waits (every crm command calls this first)."""
+    if not pending_recovery(ws):
+        return []
+    with WriteLock(ws.state_dir, "crm recovery"):
+        return recover(ws)
+
+
+def _recover_write(ws: Workspace, git: Git, entry: dict) -> str:
+    relpath = entry.get("path") or ""
+    path = ws.root / relpath
+    backup = Path(entry["backup"]) if entry.get("backup") else None
+    tmp = Path(entry["tmp"]) if entry.get("tmp") else None
+    message = entry.get("message") or relpath
+    if tmp is not None:
+        _unlink(tmp)
+    head = git.head()
+    landed = head is not None and head != entry.get("head") and _commit_subject(git, head) == message
+    if landed:
+        _remove_our_lock(git, "index.lock", entry)
+        entry_now = git.tree_entry(head, relpath)
+        try:
+            git.stage(relpath, entry_now[1] if entry_now else None, entry_now[0] if entry_now else "100644")
+        except CrmError:
+            pass
+        if backup is not None:
+            _unlink(backup)
+        return f"finished an interrupted change: {message}"
+    for name in ("HEAD.lock", f"{_branch_ref(git)}.lock"):
+        _remove_our_lock(git, name, entry)
+    if entry.get("step") == "commit":
+        _unlink(ws.state_dir / f"{SCRATCH_INDEX}.lock")
+    new = entry.get("new")
+    current = _digest(path)
+    if backup is not None and backup.exists():
+        if current == new or (current is None and new is not None):
+            os.replace(backup, path)
+        elif current is None and new is None:
+            os.replace(backup, path)  # a delete that did not commit: the file comes back
+        else:
+            _unlink(backup)
+    elif new is not None and current == new and entry.get("created"):
+        _unlink(path)
+    return f"rolled back an interrupted change ({message}); {relpath} is as it was"
+
+
+def _commit_subject(git: Git, commit: str) -> str:
+    return git.run("log", "-1", "--format=%s", commit, check=False).stdout.strip()
+
+
+def _branch_ref(git: Git) -> str:
+    try:
+        head = (git.git_dir() / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return "HEAD"
+    return head[5:] if head.startswith("ref: ") else "HEAD"
+
+
+def _remove_our_lock(git: Git, name: str, entry: dict) -> None:
+    """A git lock file our interrupted git process left: it died with us (we hold the write lock)."""
+    base = git.git_dir() if name in ("index.lock", "HEAD.lock") else git.common_dir()
+    lock = base / name
+    if lock.exists() and entry.get("step") in ("commit", "index"):
+        _unlink(lock)
