@@ -122,7 +122,7 @@ def make_ws(path: Path, records: dict[str, str] | None = None) -> Path:
 
 def crm(ws: Path, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """`crm -w WS ARGS...` as a subprocess (the real entry point)."""
-    return subprocess.run([sys.executable, "-m", "tui", "-w", str(ws), *args], cwd=ws, capture_output=True,
+    return subprocess.run(command(ws, args), cwd=ws, capture_output=True,
                           text=True, env={**ENV, **(env or {})}, timeout=timeout)
 
 
@@ -132,9 +132,19 @@ def ok(ws: Path, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
+CORE_DELETE = ("import datetime, sys\nfrom tui.core.changes import Changes\nfrom tui.core.workspace import Workspace\n"
+               "print(Changes(Workspace(sys.argv[1]), lambda: datetime.date(2026, 11, 23)).delete(sys.argv[2]).message)")
+
+
+def command(ws: Path, args) -> list[str]:
+    if args and args[0] == "--core-delete":
+        return [sys.executable, "-c", CORE_DELETE, str(ws), *args[1:]]
+    return [sys.executable, "-m", "tui", "-w", str(ws), *args]
+
+
 def spawn(ws: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     """crm in its own process group (so the test can tell when git children it left behind are gone)."""
-    return subprocess.Popen([sys.executable, "-m", "tui", "-w", str(ws), *args], cwd=ws, stdout=subprocess.PIPE,
+    return subprocess.Popen(command(ws, args), cwd=ws, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**ENV, **(env or {})}, start_new_session=True)
 
 

@@ -173,7 +173,7 @@ def run(tmp: Path, text: str, steps) -> int:
                 changes.grade(RID, a)
                 field = "grade"
         except (NothingToChange, UsageError):
-            if hand_key is not None:  # settle the hand edit by hand, for the next step
+            if hand_key is not None and git(ws_root, "status", "--porcelain"):  # settle it, for the next step
                 git(ws_root, "commit", "-qam", f"{RID}: test commits the hand edit")
             continue
         out = git(ws_root, "log", "--reverse", "--format=%H%x09%s", f"{base}..HEAD").splitlines()
