@@ -168,6 +168,14 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
+def wait_for_change(proc: subprocess.Popen, ws: Path, limit: float) -> None:
+    """Return as soon as records/ differs from how it was (a temporary file, the swap), or the process
+    has ended, or `limit` seconds have passed."""
+    start, t0 = record_files(ws), time.perf_counter()
+    while proc.poll() is None and time.perf_counter() - t0 < limit and record_files(ws) == start:
+        time.sleep(0.0005)
+
+
 def kill_after(proc: subprocess.Popen, delay: float) -> tuple[bool, bool]:
     """SIGKILL the crm process (only it, as `kill -9 PID` does) after `delay` seconds; then wait until
     the git processes it started, which live on, have finished. Returns (killed while running, orphans seen)."""

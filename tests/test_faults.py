@@ -8,7 +8,7 @@ Every test runs the real `crm` as a subprocess on a real git repository in a tem
 - an editor saving the file while crm writes: nothing the editor saved is silently reverted;
 - a stale .git/index.lock, a full disk, git states that would lose a commit: refused, nothing changed.
 
-Kill counts: CRM_FAULT_KILLS (default 24 per command) and CRM_FAULT_SYNC_KILLS (default 20).
+Kill counts: CRM_FAULT_KILLS (default 21 per command) and CRM_FAULT_SYNC_KILLS (default 16).
 Figures are printed (pytest -s) and appended to .pytest_cache/crm-faults-summary.txt."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import pytest
 
 from faultkit import (CONF, ENV, HANDED, OTHER, RECORDS, RID, Snap, assert_unchanged, commits_since, crm, diff_lines, fsck,
                       git, git_locks, hidden, head, identity, in_progress, kill_after, load, make_ws, ok, record_files,
-                      show, spawn, status, summary)
+                      show, spawn, status, summary, wait_for_change)
 
-KILLS = int(os.environ.get("CRM_FAULT_KILLS", "24"))
-SYNC_KILLS = int(os.environ.get("CRM_FAULT_SYNC_KILLS", "20"))
+KILLS = int(os.environ.get("CRM_FAULT_KILLS", "21"))
+SYNC_KILLS = int(os.environ.get("CRM_FAULT_SYNC_KILLS", "16"))
 REL = f"records/{RID}.yaml"
 
 
@@ -406,7 +406,7 @@ HINTS = {
     "revert": r"revert.*(--continue|--abort)", "detached": r"detached.*(switch|checkout)",
     "bare": r"bare.*clone",
 }
-STATE_WRITES = {k: WRITES[k] for k in ("set", "log", "new", "undo")}
+STATE_WRITES = {k: WRITES[k] for k in ("set", "log", "new")}
 
 
 @pytest.mark.parametrize("verb", list(STATE_WRITES))
@@ -581,16 +581,17 @@ def test_kill(kill_template: Path, tmp_path: Path, verb: str):
     for i in range(KILLS):
         run = tmp_path / f"run{i}"
         shutil.copytree(kill_template, run, symlinks=True)
-        # a third spread over the whole run, two thirds over the write phase (from a little before the
-        # record first changes to the end), each stratified
+        # a third at a delay spread over the whole run; two thirds at a delay after records/ first
+        # changes (the write phase: temporary file, swap, commit, journal), spread over its length; stratified
+        proc = spawn(run, *args)
         if i % 3 == 0:
             delay = T * (i // 3 + rng.random()) / -(-KILLS // 3)
         else:
             k = i - i // 3 - 1
-            lo = max(0.0, W - 0.05)
-            delay = lo + (T - lo) * (k + rng.random()) / (KILLS - -(-KILLS // 3))
-        proc = spawn(run, *args)
-        killed, orphans = kill_after(proc, delay)
+            t0 = time.perf_counter()
+            wait_for_change(proc, run, 5 * T)
+            delay = time.perf_counter() - t0 + (T - W) * 1.2 * (k + rng.random()) / (KILLS - -(-KILLS // 3))
+        killed, orphans = kill_after(proc, delay if i % 3 == 0 else delay - (time.perf_counter() - t0))
         stats["runs"] += 1
         stats["kills"] += killed
         stats["finished"] += not killed
