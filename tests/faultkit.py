@@ -132,13 +132,7 @@ def ok(ws: Path, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
-CORE_DELETE = ("import datetime, sys\nfrom tui.core.changes import Changes\nfrom tui.core.workspace import Workspace\n"
-               "print(Changes(Workspace(sys.argv[1]), lambda: datetime.date(2026, 11, 23)).delete(sys.argv[2]).message)")
-
-
 def command(ws: Path, args) -> list[str]:
-    if args and args[0] == "--core-delete":
-        return [sys.executable, "-c", CORE_DELETE, str(ws), *args[1:]]
     return [sys.executable, "-m", "tui", "-w", str(ws), *args]
 
 
@@ -212,9 +206,17 @@ def status(ws: Path) -> str:
 
 
 def record_files(ws: Path) -> dict[str, bytes]:
-    """Every file in records/ (hidden ones too) -> bytes."""
+    """Every file in records/ (hidden ones too) -> bytes. A file removed while we list (a delete in
+    flight, when polling a running crm) is left out."""
     d = ws / "records"
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file()} if d.is_dir() else {}
+    out = {}
+    for p in sorted(d.iterdir()) if d.is_dir() else []:
+        try:
+            if p.is_file():
+                out[p.name] = p.read_bytes()
+        except FileNotFoundError:
+            pass
+    return out
 
 
 def hidden(ws: Path) -> list[str]:
