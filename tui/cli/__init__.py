@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import os
 import sys
 from functools import cached_property
 
@@ -50,13 +49,9 @@ class Context:
         as_of = getattr(self.args, "as_of", None)
         if as_of is not None:
             return as_of
-        given = os.environ.get("CRM_TODAY")
-        if given:
-            try:
-                return dt.date.fromisoformat(given)
-            except ValueError:
-                raise CrmError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
-        return dt.date.today()
+        from tui.core.clock import today
+
+        return today()
 
     @cached_property
     def changes(self):

@@ -29,11 +29,12 @@ LIST_JSON_FIELDS = (
 def date_arg(text: str) -> dt.date:
     """YYYY-MM-DD, or +N for N days from today (as the UI's forms accept)."""
     if re.fullmatch(r"\+\d{1,4}", text.strip()):
-        today = os.environ.get("CRM_TODAY")
+        from tui.core.clock import today
+
         try:
-            base = dt.date.fromisoformat(today) if today else dt.date.today()
-        except ValueError:
-            base = dt.date.today()
+            base = today()
+        except CrmError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         return base + dt.timedelta(days=int(text.strip()[1:]))
     try:
         return dt.date.fromisoformat(text)
