@@ -362,7 +362,21 @@ def driver_command() -> str:
     """
     home = str(Path(__file__).resolve().parent.parent.parent)
     code = f"import sys, site; d = {json.dumps(home)}; d in sys.path or site.addsitedir(d); from tui.cli import main; sys.exit(main(sys.argv[1:]))"
-    return f"{shlex.quote(sys.executable)} -I -c {shlex.quote(code)} merge-driver %O %A %B %P"
+    return f"{shlex.quote(interpreter())} -I -c {shlex.quote(code)} merge-driver %O %A %B %P"
+
+
+def interpreter() -> str:
+    """This interpreter's path, one spelling of it: `crm` runs as bin/python3 (its shebang), `python -m
+    tui` as bin/python, and the registration must not flip between them. The versioned name in the same
+    folder, when it is the same file; never a resolved symlink (that would leave the venv)."""
+    exe = sys.executable
+    versioned = Path(exe).with_name(f"python{sys.version_info.major}.{sys.version_info.minor}")
+    try:
+        if versioned.is_file() and os.path.samefile(versioned, exe):
+            return str(versioned)
+    except OSError:
+        pass
+    return exe
 
 
 def _git_dir(root: Path) -> Path | None:
