@@ -18,7 +18,8 @@ from tui.core.create import GITATTRIBUTES
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-23"
 # Every clock a farm reads is pinned: crm's (CRM_TODAY) and git's commit dates, which the merge driver
-# writes as the `on` of a conflict. Nothing here depends on the day the tests run.
+# writes as the `on` of a conflict. Nothing here depends on the day the tests run. A value the test
+# set in the environment itself wins.
 PINNED = {"CRM_TODAY": TODAY, "GIT_AUTHOR_DATE": f"{TODAY}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{TODAY}T12:00:00+00:00"}
 
 BASE_RECORD = """\
@@ -53,7 +54,7 @@ notes: Prefers email.
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **PINNED})
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env={**PINNED, **os.environ})
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed in {cwd}:\n{proc.stdout}{proc.stderr}")
     return proc.stdout
@@ -70,9 +71,10 @@ def run(clone: Path, *argv: str) -> tuple[int, str, str]:
 
 @contextlib.contextmanager
 def pinned():
-    """PINNED in os.environ for the duration (commits made in-process, and the merge driver git runs)."""
+    """PINNED in os.environ for the duration (commits made in-process, and the merge driver git runs);
+    a date the test set itself wins."""
     old = {k: os.environ.get(k) for k in PINNED}
-    os.environ.update(PINNED)
+    os.environ.update({k: v for k, v in PINNED.items() if not os.environ.get(k)})
     try:
         yield
     finally:
