@@ -17,6 +17,10 @@ from tui.core.create import GITATTRIBUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-23"
+# Every clock a farm reads is pinned: crm's (CRM_TODAY) and git's commit dates, which the merge driver
+# writes as the `on` of a conflict. Nothing here depends on the day the tests run. A value the test
+# set in the environment itself wins.
+PINNED = {"CRM_TODAY": TODAY, "GIT_AUTHOR_DATE": f"{TODAY}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{TODAY}T12:00:00+00:00"}
 
 BASE_RECORD = """\
 # yaml-language-server: $schema=../schema.yaml
@@ -50,7 +54,7 @@ notes: Prefers email.
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env={**PINNED, **os.environ})
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed in {cwd}:\n{proc.stdout}{proc.stderr}")
     return proc.stdout
@@ -59,17 +63,26 @@ def git(cwd: Path, *args: str, check: bool = True) -> str:
 def run(clone: Path, *argv: str) -> tuple[int, str, str]:
     """`crm -w CLONE ARGV...` in-process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    old = os.environ.get("CRM_TODAY")
-    os.environ["CRM_TODAY"] = TODAY
-    try:
+    with pinned():
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["-w", str(clone), *argv])
-    finally:
-        if old is None:
-            os.environ.pop("CRM_TODAY", None)
-        else:
-            os.environ["CRM_TODAY"] = old
     return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def pinned():
+    """PINNED in os.environ for the duration (commits made in-process, and the merge driver git runs);
+    a date the test set itself wins."""
+    old = {k: os.environ.get(k) for k in PINNED}
+    os.environ.update({k: v for k, v in PINNED.items() if not os.environ.get(k)})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def ok(clone: Path, *argv: str) -> str:

@@ -154,18 +154,31 @@ def two_branches(tmp_path: Path, ours: str, theirs: str) -> Path:
     return repo
 
 
-def test_git_merge_runs_the_registered_driver(tmp_path):
+def test_git_merge_runs_the_registered_driver(tmp_path, monkeypatch):
     repo = two_branches(tmp_path, set_value(BASE_RECORD, ("grade",), "B"), set_value(BASE_RECORD, ("grade",), "A"))
     assert ensure_driver(repo)
     assert not ensure_driver(repo)  # idempotent: nothing to write the second time
     assert git(repo, "config", "merge.crm.driver").strip() == driver_command()
-    assert sys.executable in driver_command()
+    python = driver_command().split(" ", 1)[0]
+    assert Path(python).parent == Path(sys.executable).parent and Path(python).samefile(sys.executable)
+    monkeypatch.setenv("CRM_TODAY", "2027-01-01")  # a conflict is dated by the other side's commit, not today
     git(repo, "merge", "-q", "--no-edit", "other")
     text = (repo / "records" / "acme-7k3q.yaml").read_text()
     data, _ = parse(text)
-    assert data["grade"] == "B" and cf.entries(data)[0]["value"] == "A"
-    assert cf.entries(data)[0]["by"] == "alice@example.com"  # the author of MERGE_HEAD's change
+    assert data["grade"] == "B"
+    # the author of MERGE_HEAD's change, and its author date (gitfarm pins it)
+    assert cf.entries(data) == [{"field": "grade", "value": "A", "by": "alice@example.com", "on": D(2026, 11, 23)}]
     assert "<<<<<<<" not in text
+
+
+def test_the_driver_entry_does_not_flip_between_crm_and_python_m_tui(tmp_path):
+    """`crm` runs as bin/python3 (its shebang), `python -m tui` as bin/python: one registration for both."""
+    repo = two_branches(tmp_path, set_value(BASE_RECORD, ("grade",), "B"), set_value(BASE_RECORD, ("city",), "Kiel"))
+    for exe in ("python", "python3", f"python{sys.version_info.major}.{sys.version_info.minor}"):
+        alias = Path(sys.executable).with_name(exe)
+        if alias.exists():
+            subprocess.run([str(alias), "-m", "tui", "list"], cwd=repo, check=True, capture_output=True)
+            assert git(repo, "config", "--get-all", "merge.crm.driver").strip() == driver_command()
 
 
 def test_an_unparsable_record_falls_back_to_a_text_merge_and_the_loader_reports_it(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitfarm import BASE_RECORD, Farm, git, ok, run
+from gitfarm import BASE_RECORD, PINNED, Farm, git, ok, run
 from tui.core import conflicts as cf
 from tui.core.changes import Changes
 from tui.core.merge import driver_command
@@ -23,6 +23,13 @@ from tui.core.yamlparse import parse
 
 RID = "acme-7k3q"
 TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clocks(monkeypatch):
+    """Commits made here directly (Changes(...)) get fixed dates too, like those made through `run`."""
+    for key, value in PINNED.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture

@@ -29,14 +29,13 @@ LIST_JSON_FIELDS = (
 
 
 def env_today() -> dt.date:
-    """Today, or $CRM_TODAY when set (scripts and tests run as of another day)."""
-    given = os.environ.get("CRM_TODAY")
-    if not given:
-        return dt.date.today()
+    """Today, or $CRM_TODAY when set (scripts and tests run as of another day); a bad value is a usage error."""
+    from tui.core.clock import today
+
     try:
-        return dt.date.fromisoformat(given)
-    except ValueError:
-        raise UsageError(f"CRM_TODAY={given!r} is not a date; use YYYY-MM-DD") from None
+        return today()
+    except CrmError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def read_date(text: str) -> dt.date:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core import clock
 from tui.core import conflicts as cf
 from tui.core.yamledit import EditError, append_value, delete_value, render_entry, render_item, set_value
 from tui.core.yamlparse import YamlProblem, parse
@@ -348,8 +349,34 @@ def _render_whole(text: str, data: dict) -> str:
 
 
 def driver_command() -> str:
-    """The command git runs, with this interpreter's absolute path (so it works outside the venv)."""
-    return f"{shlex.quote(sys.executable)} -m tui merge-driver %O %A %B %P"
+    """The command git runs for `merge=crm`. Git runs it in the work tree, so nothing in it may depend
+    on the current folder: a plain `python -m tui` puts that folder first on sys.path, and a `tui/` (or
+    `yaml/`, `rich/`, `sitecustomize.py`, ...) committed to the repository would be imported instead of
+    the installed code: one push could run code in every teammate's clone. So:
+    - this interpreter by absolute path (the venv crm runs in, even when git is run from outside it);
+    - `-I`, isolated mode: the current folder is not on sys.path, PYTHON* variables and the user site
+      are ignored;
+    - the folder the running `tui` package was imported from, by absolute path, added back only when
+      isolation left it out (a `pip install --user` or `--target` install); editable installs and
+      venvs are found through site-packages as usual.
+    """
+    home = str(Path(__file__).resolve().parent.parent.parent)
+    code = f"import sys, site; d = {json.dumps(home)}; d in sys.path or site.addsitedir(d); from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+    return f"{shlex.quote(interpreter())} -I -c {shlex.quote(code)} merge-driver %O %A %B %P"
+
+
+def interpreter() -> str:
+    """This interpreter's path, one spelling of it: `crm` runs as bin/python3 (its shebang), `python -m
+    tui` as bin/python, and the registration must not flip between them. The versioned name in the same
+    folder, when it is the same file; never a resolved symlink (that would leave the venv)."""
+    exe = sys.executable
+    versioned = Path(exe).with_name(f"python{sys.version_info.major}.{sys.version_info.minor}")
+    try:
+        if versioned.is_file() and os.path.samefile(versioned, exe):
+            return str(versioned)
+    except OSError:
+        pass
+    return exe
 
 
 def _git_dir(root: Path) -> Path | None:
@@ -371,28 +398,26 @@ def _git_dir(root: Path) -> Path | None:
 
 def ensure_driver(root: Path) -> bool:
     """Register the merge driver in this clone's .git/config (and name it in .git/info/attributes, so
-    it applies even where .gitattributes lacks the line). Cheap and idempotent: reads the config
-    text and runs `git config` only when the entry is missing or stale. True when something was written."""
+    it applies even where .gitattributes lacks the line). Idempotent: any `merge.crm.driver` that is not
+    exactly ours (an older, unsafe `python -m tui ...`, another interpreter, a second value) is
+    replaced. True when something was written."""
     git_dir = _git_dir(Path(root))
     if git_dir is None:
         return False
+    from tui.core.gitrepo import Git
+
+    git = Git(Path(root))
     command = driver_command()
     wrote = False
-    try:
-        config = (git_dir / "config").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    if '[merge "crm"]' not in config or command not in config or DRIVER_NAME not in config:
-        from tui.core.gitrepo import Git
-
-        git = Git(Path(root))
-        git.run("config", "merge.crm.name", DRIVER_NAME, check=False)
-        git.run("config", "merge.crm.driver", command, check=False)
-        wrote = True
+    ours = _local_section(git)
+    for key, value in (("merge.crm.driver", command), ("merge.crm.name", DRIVER_NAME)):
+        if ours.get(key) != [value]:
+            git.run("config", "--local", "--replace-all", key, value, check=False)
+            wrote = True
     attributes = git_dir / "info" / "attributes"
     try:
         existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-        if ATTRIBUTE not in existing:
+        if ATTRIBUTE not in existing.splitlines():
             attributes.parent.mkdir(parents=True, exist_ok=True)
             sep = "\n" if existing and not existing.endswith("\n") else ""
             attributes.write_text(existing + sep + ATTRIBUTE + "\n", encoding="utf-8")
@@ -402,8 +427,20 @@ def ensure_driver(root: Path) -> bool:
     return wrote
 
 
+def _local_section(git) -> dict[str, list[str]]:
+    """Every `merge.crm.*` value in this clone's own config, as git reads it (one git call)."""
+    proc = git.run("config", "--local", "--null", "--get-regexp", r"^merge\.crm\.", check=False)
+    out: dict[str, list[str]] = {}
+    for item in proc.stdout.split("\0") if proc.returncode == 0 else ():
+        key, _, value = item.partition("\n")
+        if key:
+            out.setdefault(key.lower(), []).append(value)
+    return out
+
+
 def _other_side(git_dir: Path | None, pathname: str) -> tuple[str | None, dt.date | None]:
-    """Who made "theirs" and when: the commit being replayed (rebase, cherry-pick) or merged."""
+    """Who made "theirs" and when (its author date): the commit being replayed (rebase, cherry-pick)
+    or merged; (None, None) when git does not say."""
     from tui.core.gitrepo import Git
 
     if git_dir is None:
@@ -438,14 +475,24 @@ def _other_side(git_dir: Path | None, pathname: str) -> tuple[str | None, dt.dat
     return (email or None), when
 
 
+def is_record_path(pathname: str) -> bool:
+    """records/<name>.yaml, directly in records/ (what ATTRIBUTE names)."""
+    head, _, name = pathname.replace("\\", "/").partition("/")
+    return head == "records" and "/" not in name and name.endswith(".yaml") and len(name) > 5
+
+
 def run_driver(base_path: str, ours_path: str, theirs_path: str, pathname: str) -> int:
     """What `crm merge-driver %O %A %B %P` does: write the merge into %A; 0 when it is clean (a
     conflicts block counts as clean: it is valid and flagged), non-zero after a text-merge fallback."""
     paths = [Path(base_path), Path(ours_path), Path(theirs_path)]
+    if pathname and not is_record_path(pathname):
+        # Only records are ours to merge as data; a .gitattributes that routes other files here
+        # (schema.yaml, code) gets git's own line merge, as if the driver were not there.
+        return _text_merge(base_path, ours_path, theirs_path)
     try:
         base, ours, theirs = (p.read_bytes().decode("utf-8") for p in paths)
         by, on = _other_side(_git_dir(Path.cwd()), pathname)
-        result = merge_texts(base, ours, theirs, by, on)
+        result = merge_texts(base, ours, theirs, by, on or clock.today())
     except (Unmergeable, UnicodeDecodeError, OSError) as exc:
         print(f"crm: {pathname}: {exc}; falling back to git's line merge", file=sys.stderr)
         return _text_merge(base_path, ours_path, theirs_path)

@@ -437,7 +437,9 @@ def _settle_stop(ws: Workspace, git: Git, git_dir: Path) -> None:
             who = _rebase_author(git, git_dir)
         else:
             who = git.run("log", "-1", "--format=%ae", "--diff-filter=D", "HEAD", "--", path, check=False).stdout.strip() or None
-        text = flag_deleted(text, who, dt.date.today())
+        from tui.core.clock import today  # CRM_TODAY, as the CLI and the merge driver read it
+
+        text = flag_deleted(text, who, today())
         (ws.root / path).write_text(text, encoding="utf-8")
         git.run("add", "--", path)
 
