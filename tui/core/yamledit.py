@@ -162,7 +162,11 @@ def _line_after(text: str, index: int) -> int:
 
 
 def _entry_end(text: str, node: Node) -> int:
-    """Where the lines of a value end (after its trailing comment and newline)."""
+    """Where the lines of a value end (after its trailing comment and newline). A block scalar's extent
+    takes in the blank lines after it; they separate it from what follows, so they stay."""
+    if node.kind == "scalar" and node.style in ("|", ">"):
+        content = text[node.start : node.end].rstrip(" \n")
+        return _line_after(text, node.start + max(len(content) - 1, 0))
     if node.end > 0 and text[node.end - 1] == "\n":
         return node.end
     return _line_after(text, max(node.end - 1, node.start))
