@@ -45,7 +45,7 @@ class Changes:
         return read_record(self.ws.schema, rid, path, f"records/{rid}.yaml")
 
     def transaction(self, what: str) -> Transaction:
-        return Transaction(self.ws, what)
+        return Transaction(self.ws, what, git=self.git)
 
     def editable(self, tx: Transaction, rid: str, expected_digest: str | None) -> Record:
         """The record to change inside `tx`: readable, not changed since `expected_digest` (when given),

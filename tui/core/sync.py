@@ -145,10 +145,6 @@ def _upstream(git: Git) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def _rev(git: Git, ref: str) -> str:
-    return git.run("rev-parse", "--verify", "-q", ref).stdout.strip()
-
-
 def _pending(git: Git) -> list[tuple[str, str]]:
     """(status, path) of records with uncommitted changes (new, changed or deleted)."""
     out = []
@@ -295,17 +291,20 @@ def _commit_pending(tx: Transaction, pending: list[tuple[str, str]], say: Progre
     head = git.head()
     for status, path in pending:
         rid = Path(path).stem
-        target = tx.ws.root / path
+        try:
+            raw = (tx.ws.root / path).read_bytes()  # read once: the message describes exactly what is committed
+        except FileNotFoundError:
+            raw = None
         entry = git.tree_entry(head, path)
-        if not target.exists():
+        if raw is None:
             message = f"{rid}: delete customer (hand edit)"
         elif entry is None:
-            data = _data(target.read_text(encoding="utf-8"))
+            data = _data(raw.decode("utf-8", "replace"))
             message = f"{rid}: new customer {show_value(data.get('name', rid), 40)} (hand edit)"
         else:
             before = _data(git.blob_text(entry[1]).decode("utf-8", "replace"))
-            message = f"{rid}: hand edit: {field_changes(before, _data(target.read_text(encoding='utf-8')))}"
-        if tx.commit_present(path, message):
+            message = f"{rid}: hand edit: {field_changes(before, _data(raw.decode('utf-8', 'replace')))}"
+        if tx.commit_present(path, raw, message):
             done.append(path)
             head = git.head()
     return done

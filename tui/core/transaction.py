@@ -20,6 +20,7 @@ A transaction
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import secrets
@@ -91,13 +92,15 @@ def subject(message: str) -> str:
 class Transaction:
     """A write to the records of a workspace; see the module's docstring. Not re-entrant across workspaces."""
 
-    def __init__(self, ws: Workspace, what: str = "crm", wait: float | None = None):
+    def __init__(self, ws: Workspace, what: str = "crm", wait: float | None = None, git: Git | None = None):
         self.ws = ws
-        self.git = Git(ws.root)
+        self.git = git or Git(ws.root)
         self.what = what
         self._lock = WriteLock(ws.state_dir, what, wait)
         self.changes: list[Change] = []
         self._start: str | None = None
+        self._tip: str | None = None  # HEAD as this transaction knows it (update-ref checks it is still so)
+        self._entries: dict[tuple[str | None, str], tuple[str, str] | None] = {}
 
     def __enter__(self) -> Transaction:
         self.git.refuse_unsafe_state(full=False)  # before the lock: a bare repository has no state folder to lock in
@@ -107,7 +110,7 @@ class Transaction:
             self.git.refuse_unsafe_state()
             self.git.identity()
             self.git.wait_for_index_lock()
-            self._start = self.git.head()
+            self._start = self._tip = self.git.head()
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -136,6 +139,19 @@ class Transaction:
                 pass
         self.changes.clear()
 
+    # ------------------------------------------------------------ what HEAD holds
+
+    def _head_entry(self, relpath: str) -> tuple[str | None, tuple[str, str] | None]:
+        """(HEAD, (mode, blob) of `relpath` there), each asked of git once per transaction."""
+        key = (self._tip, relpath)
+        if key not in self._entries:
+            self._entries[key] = self.git.tree_entry(self._tip, relpath)
+        return self._tip, self._entries[key]
+
+    def _moved(self, commit: str, relpath: str, blob: str | None, mode: str) -> None:
+        self._tip = commit
+        self._entries[(commit, relpath)] = (mode, blob) if blob else None
+
     # ------------------------------------------------------------ reading
 
     def read(self, rid: str, settle: bool = True) -> Record:
@@ -148,8 +164,7 @@ class Transaction:
 
     def settle(self, record: Record) -> Record:
         """Commit a record's uncommitted hand edit as its own commit; refuse if it does not validate."""
-        head = self.git.head()
-        entry = self.git.tree_entry(head, record.relpath)
+        head, entry = self._head_entry(record.relpath)
         raw = _read_bytes(record.path)
         if raw is None:
             return record
@@ -178,7 +193,7 @@ class Transaction:
 
     def committed_data(self, relpath: str) -> Any:
         """The data of `relpath` as HEAD has it (None when HEAD has no such file or it does not parse)."""
-        entry = self.git.tree_entry(self.git.head(), relpath)
+        _, entry = self._head_entry(relpath)
         return _data(self.git.blob_text(entry[1]).decode("utf-8", "replace")) if entry else None
 
     # ------------------------------------------------------------ writing
@@ -193,8 +208,7 @@ class Transaction:
             new = [p for p in problems if p.message not in known and not (allow and allow(p))]
             if new:
                 raise InvalidRecord(new, new_text)
-        head = self.git.head()
-        entry = self.git.tree_entry(head, record.relpath)
+        head, entry = self._head_entry(record.relpath)
         data = None if new_text is None else new_text.encode("utf-8")
         if record.text is not None and data is not None and record.digest and digest_of(data) == record.digest:
             raise NothingToChange(f"{record.id}: nothing to change")
@@ -205,47 +219,30 @@ class Transaction:
         self.changes.append(change)
         return change
 
-    def _commit(self, relpath: str, raw: bytes, message: str, head: str | None, mode: str) -> str:
-        """Commit bytes that are already on disk (a hand edit): nothing to swap, nothing to put back."""
+    def _commit(self, relpath: str, raw: bytes | None, message: str, head: str | None, mode: str) -> str:
+        """Commit what is already on disk (a hand edit; None: a hand deletion): nothing to swap or put back."""
         message = subject(message)
         journal = Journal(self.ws)
         try:
             journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
         except OSError as exc:
             raise _write_error(relpath, exc) from None
-        blob = self.git.hash_blob(relpath, raw, write=True)
+        blob = self.git.hash_blob(relpath, raw, write=True) if raw is not None else None
         commit = self.git.commit_file(relpath, blob, message, head, mode, self._scratch())
+        self._moved(commit, relpath, blob, mode)
         journal.note(step="index", commit=commit)
         self._stage(relpath, blob, mode)
         journal.clear()
         self.changes.append(Change(Path(relpath).stem, message, commit))
         return commit
 
-    def commit_removal(self, relpath: str, message: str) -> str:
-        """Commit that a file already gone from disk is gone (a hand deletion)."""
-        message = subject(message)
-        head = self.git.head()
-        journal = Journal(self.ws)
-        try:
-            journal.write({"kind": "write", "path": relpath, "head": head, "message": message, "step": "commit"})
-        except OSError as exc:
-            raise _write_error(relpath, exc) from None
-        commit = self.git.commit_file(relpath, None, message, head, "100644", self._scratch())
-        journal.note(step="index", commit=commit)
-        self._stage(relpath, None)
-        journal.clear()
-        self.changes.append(Change(Path(relpath).stem, message, commit))
-        return commit
-
-    def commit_present(self, relpath: str, message: str) -> str | None:
-        """Commit a record file as it is on disk, if it differs from HEAD (sync's pending hand edits)."""
-        path = self.ws.root / relpath
-        raw = _read_bytes(path)
-        head = self.git.head()
-        entry = self.git.tree_entry(head, relpath)
-        if raw is None:
-            return self.commit_removal(relpath, message) if entry else None
-        if entry and self.git.hash_blob(relpath, raw, write=False) == entry[1]:
+    def commit_present(self, relpath: str, raw: bytes | None, message: str) -> str | None:
+        """Commit `raw`, the bytes just read of a record file (None: it is gone), if they differ from HEAD
+        (sync's pending hand edits)."""
+        head, entry = self._head_entry(relpath)
+        if raw is None and entry is None:
+            return None
+        if raw is not None and entry and self.git.hash_blob(relpath, raw, write=False) == entry[1]:
             return None
         return self._commit(relpath, raw, message, head, entry[0] if entry else "100644")
 
@@ -289,6 +286,7 @@ class Transaction:
                 return ""
             journal.update(step="commit")
             commit = self.git.commit_file(record.relpath, blob, message, head, mode, self._scratch())
+            self._moved(commit, record.relpath, blob, mode)
         except BaseException as exc:
             put_back(record.path, data, backup)
             journal.clear()
@@ -433,8 +431,6 @@ def _unlink(path: Path) -> None:
 
 
 def _blob_id(raw: bytes) -> str:
-    import hashlib
-
     return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
 
 
@@ -556,12 +552,10 @@ def _recover_write(ws: Workspace, git: Git, entry: dict) -> str:
     new = entry.get("new")
     current = _digest(path)
     if backup is not None and backup.exists():
-        if current == new or (current is None and new is not None):
+        if current == new or current is None:  # ours (or, mid-swap, no file at all): the old file comes back
             os.replace(backup, path)
-        elif current is None and new is None:
-            os.replace(backup, path)  # a delete that did not commit: the file comes back
         else:
-            _unlink(backup)
+            _unlink(backup)  # the user saved it since: theirs stays
     elif new is not None and current == new and entry.get("created"):
         _unlink(path)
     return f"rolled back an interrupted change ({message}); {relpath} is as it was"
