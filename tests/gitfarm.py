@@ -70,11 +70,11 @@ def run(clone: Path, *argv: str) -> tuple[int, str, str]:
 
 
 @contextlib.contextmanager
-def pinned():
-    """PINNED in os.environ for the duration (commits made in-process, and the merge driver git runs);
-    a date the test set itself wins."""
-    old = {k: os.environ.get(k) for k in PINNED}
-    os.environ.update({k: v for k, v in PINNED.items() if not os.environ.get(k)})
+def environ(values: dict[str, str], keep_set: bool = False):
+    """`values` in os.environ for the duration, put back after (with keep_set, a variable the test set
+    itself wins)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if not (keep_set and os.environ.get(k))})
     try:
         yield
     finally:
@@ -83,6 +83,12 @@ def pinned():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def pinned():
+    """PINNED in os.environ for the duration (commits made in-process, and the merge driver git runs);
+    a date the test set itself wins."""
+    return environ(PINNED, keep_set=True)
 
 
 def ok(clone: Path, *argv: str) -> str:

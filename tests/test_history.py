@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from gitfarm import Farm, git, ok, run
+from gitfarm import Farm, environ, git, ok, run
 from tui.core.asof import workspace_as_of
 from tui.core.changes import Changes
 from tui.core.demo import build_demo
@@ -22,17 +21,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def commit_on(repo: Path, day: str, *argv: str) -> None:
-    env = {"GIT_AUTHOR_DATE": f"{day}T10:00:00", "GIT_COMMITTER_DATE": f"{day}T10:00:00"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environ({"GIT_AUTHOR_DATE": f"{day}T10:00:00", "GIT_COMMITTER_DATE": f"{day}T10:00:00"}):
         ok(repo, *argv)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture
