@@ -379,34 +379,17 @@ def interpreter() -> str:
     return exe
 
 
-def _git_dir(root: Path) -> Path | None:
-    dot = root / ".git"
-    if dot.is_dir():
-        return dot
-    if dot.is_file():  # a worktree or submodule: "gitdir: <path>"
-        line = dot.read_text(encoding="utf-8", errors="replace").strip()
-        if line.startswith("gitdir:"):
-            target = Path(line[7:].strip())
-            target = target if target.is_absolute() else (root / target).resolve()
-            common = target / "commondir"
-            if common.is_file():
-                c = Path(common.read_text().strip())
-                return c if c.is_absolute() else (target / c).resolve()
-            return target
-    return None
-
-
 def ensure_driver(root: Path) -> bool:
     """Register the merge driver in this clone's .git/config (and name it in .git/info/attributes, so
     it applies even where .gitattributes lacks the line). Idempotent: any `merge.crm.driver` that is not
     exactly ours (an older, unsafe `python -m tui ...`, another interpreter, a second value) is
     replaced. True when something was written."""
-    git_dir = _git_dir(Path(root))
-    if git_dir is None:
-        return False
     from tui.core.gitrepo import Git
 
     git = Git(Path(root))
+    if not git.is_repo():
+        return False
+    git_dir = git.common_dir()  # config and info/attributes are shared by a repository's worktrees
     command = driver_command()
     wrote = False
     ours = _local_section(git)
@@ -491,7 +474,10 @@ def run_driver(base_path: str, ours_path: str, theirs_path: str, pathname: str) 
         return _text_merge(base_path, ours_path, theirs_path)
     try:
         base, ours, theirs = (p.read_bytes().decode("utf-8") for p in paths)
-        by, on = _other_side(_git_dir(Path.cwd()), pathname)
+        from tui.core.gitrepo import Git
+
+        here = Git(Path.cwd())  # the rebase or merge in progress is this work tree's own state
+        by, on = _other_side(here.git_dir() if here.is_repo() else None, pathname)
         result = merge_texts(base, ours, theirs, by, on or clock.today())
     except (Unmergeable, UnicodeDecodeError, OSError) as exc:
         print(f"crm: {pathname}: {exc}; falling back to git's line merge", file=sys.stderr)
