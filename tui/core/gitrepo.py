@@ -204,21 +204,70 @@ class Git:
         """Make a commit of `parent` with only `relpath` changed (to `blob`, or removed when None) and move the
         branch to it, only if it still points at `parent`. Nothing else of the index or the work tree goes in:
         the tree is built in a scratch index, not from the work tree. Returns the new commit's id."""
+        return self.commit_files([(relpath, blob, mode)], message, parent, scratch)
+
+    def hash_paths(self, relpaths: list[str]) -> list[str]:
+        """Blob ids of the files at `relpaths` as `git add` would store them (filters applied), written to the
+        object store: one git process for any number of files."""
+        if not relpaths:
+            return []
+        out = self._bytes(["hash-object", "-w", "--stdin-paths"], "".join(f"{p}\n" for p in relpaths).encode())
+        blobs = out.decode().split()
+        if len(blobs) != len(relpaths):
+            raise GitError("git hash-object: did not hash every file")
+        return blobs
+
+    def stores_bytes_as_is(self, relpath: str) -> bool:
+        """Whether git stores a file at `relpath` byte for byte (no line-ending conversion or filter applies,
+        and objects are named by SHA-1), so its blob id can be computed here instead of by git."""
+        if self.run("rev-parse", "--show-object-format", check=False).stdout.strip() not in ("", "sha1"):
+            return False
+        if self.run("config", "--get", "core.autocrlf", check=False).stdout.strip().lower() in ("true", "input"):
+            return False
+        attrs = self.run("check-attr", "text", "eol", "crlf", "filter", "ident", "working-tree-encoding", "--",
+                         relpath, check=False).stdout
+        return all(line.endswith(": unspecified") or line.endswith(": unset") for line in attrs.splitlines())
+
+    def write_blobs(self, contents: list[bytes]) -> None:
+        """Store many blobs in one pack (one git process, one file) rather than one loose object each."""
+        if not contents:
+            return
+        stream = bytearray()
+        for data in contents:
+            stream += b"blob\ndata %d\n" % len(data)
+            stream += data
+            stream += b"\n"
+        stream += b"done\n"
+        self._bytes(["fast-import", "--quiet", "--done"], bytes(stream))
+
+    def commit_files(self, entries: list[tuple[str, str | None, str]], message: str, parent: str | None, scratch: Path) -> str:
+        """`commit_file` for many files at once: each (relpath, blob or None to remove, mode). One commit, one
+        update-index process whatever the count."""
         env = {"GIT_INDEX_FILE": str(scratch)}
         if parent:
             self.run("read-tree", parent, env=env)
         else:
             self.run("read-tree", "--empty", env=env)
-        if blob is None:
-            self.run("update-index", "--force-remove", "--", relpath, env=env)
-        else:
-            self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{relpath}", env=env)
+        self._index_info(entries, env, len(parent) if parent else 40)
         tree = self.run("write-tree", env=env).stdout.strip()
         self.identity()
         args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
         commit = self.run(*args, input=message + "\n").stdout.strip()
         self.run("update-ref", "-m", f"crm: {message.splitlines()[0]}", "HEAD", commit, parent or "0" * len(commit))
         return commit
+
+    def tree_of(self, commit: str) -> str:
+        return self.run("rev-parse", f"{commit}^{{tree}}").stdout.strip()
+
+    def stage_many(self, entries: list[tuple[str, str | None, str]], width: int = 40) -> None:
+        """`stage` for many files in one git process (`width`: the length of an object id here)."""
+        if entries:
+            self._index_info(entries, None, width)
+
+    def _index_info(self, entries: list[tuple[str, str | None, str]], env: dict | None, width: int) -> None:
+        zero = "0" * width
+        lines = "".join(f"{mode} {blob}\t{path}\0" if blob else f"0 {zero}\t{path}\0" for path, blob, mode in entries)
+        self.run("update-index", "-z", "--index-info", input=lines, env=env)
 
     def stage(self, relpath: str, blob: str | None, mode: str = "100644") -> None:
         """Set the real index's entry of `relpath` to what was just committed, so `git status` is clean."""

@@ -42,6 +42,7 @@ from tui.core.yamlparse import YamlProblem, parse
 JOURNAL = "journal.json"
 SYNC_JOURNAL = "sync-journal.json"
 SCRATCH_INDEX = "commit.index"
+BATCH_FILES = "journal-files.json"  # the files of a many-record transaction in flight
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Transaction:
         self.changes: list[Change] = []
         self._start: str | None = None
         self._tip: str | None = None  # HEAD as this transaction knows it (update-ref checks it is still so)
-        self._entries: dict[tuple[str | None, str], tuple[str, str] | None] = {}
+        self._entries: dict[str, tuple[str, str] | None] = {}  # path -> (mode, blob) at _tip
+        self._all_known = False  # every record's entry is in _entries (prefetch)
 
     def __enter__(self) -> Transaction:
         self.git.refuse_unsafe_state(full=False)  # before the lock: a bare repository has no state folder to lock in
@@ -142,15 +144,31 @@ class Transaction:
     # ------------------------------------------------------------ what HEAD holds
 
     def _head_entry(self, relpath: str) -> tuple[str | None, tuple[str, str] | None]:
-        """(HEAD, (mode, blob) of `relpath` there), each asked of git once per transaction."""
-        key = (self._tip, relpath)
-        if key not in self._entries:
-            self._entries[key] = self.git.tree_entry(self._tip, relpath)
-        return self._tip, self._entries[key]
+        """(HEAD, (mode, blob) of `relpath` there), each asked of git once per transaction. The entries follow
+        the commits this transaction makes (only the transaction moves HEAD while it holds the lock)."""
+        if relpath not in self._entries:
+            if self._all_known and relpath.startswith("records/") and relpath.count("/") == 1:
+                self._entries[relpath] = None  # prefetched: HEAD has no such file
+            else:
+                self._entries[relpath] = self.git.tree_entry(self._tip, relpath) if self._tip else None
+        return self._tip, self._entries[relpath]
+
+    def prefetch(self) -> None:
+        """Ask git once for the entry of every record at HEAD (before reading or landing many records)."""
+        if self._tip is None or self._all_known:
+            return
+        out = self.git.run("ls-tree", "-z", "-r", self._tip, "--", "records/").stdout
+        for line in out.split("\0"):
+            if "\t" in line:
+                meta, path = line.split("\t", 1)
+                mode, kind, blob = meta.split()
+                if kind == "blob" and path not in self._entries:
+                    self._entries[path] = (mode, blob)
+        self._all_known = True
 
     def _moved(self, commit: str, relpath: str, blob: str | None, mode: str) -> None:
         self._tip = commit
-        self._entries[(commit, relpath)] = (mode, blob) if blob else None
+        self._entries[relpath] = (mode, blob) if blob else None
 
     # ------------------------------------------------------------ reading
 
@@ -218,6 +236,129 @@ class Transaction:
         change = Change(record.id, message, commit)
         self.changes.append(change)
         return change
+
+    def blank(self, rid: str) -> Record:
+        """A record that does not exist yet, to `land` (or `land_many`) a new customer's text as."""
+        self.ws.records_dir.mkdir(exist_ok=True)
+        return Record(rid, self.ws.record_path(rid), f"records/{rid}.yaml", None, "", None, [])
+
+    def land_many(self, items: list[tuple[Record, str | None]], message: str, *, rid: str = "", body: str = "",
+                  allow: Callable[[Problem], bool] | None = None, checked: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> Change:
+        """`land` for many records in ONE commit (an import, a merge of two customers, a pool sweep): each
+        (record, new text or None to delete). All of it lands or none of it does: a file changed on disk since
+        it was read, a full disk or a failed commit puts every file back as it was. `checked`: the caller has
+        validated the texts already. `body` goes under the subject (a list of what changed). Items whose text
+        is what the file holds are left out; NothingToChange when that is all of them."""
+        message = subject(message)
+        work = []
+        for record, new_text in items:
+            data = None if new_text is None else new_text.encode("utf-8")
+            if data is not None and record.digest and digest_of(data) == record.digest:
+                continue
+            if data is None and not record.digest:
+                continue
+            if new_text is not None and not checked:
+                _, problems = check_text(self.ws.schema, record.relpath, new_text)
+                known = {p.message for p in record.problems}
+                fresh = [p for p in problems if p.message not in known and not (allow and allow(p))]
+                if fresh:
+                    raise InvalidRecord(fresh, new_text)
+            work.append((record, data))
+        if not work:
+            raise NothingToChange(f"{message}: nothing to change")
+        head = self._tip
+        if len(work) > 20:
+            self.prefetch()
+        modes = {}
+        for record, _ in work:
+            entry = self._head_entry(record.relpath)[1]
+            modes[record.relpath] = entry[0] if entry else "100644"
+        full = message + (f"\n\n{printable(body)}" if body else "")
+        commit = self._swap_many(work, message, full, head, modes, progress)
+        if not commit:
+            return Change(rid, f"{message}: restored to the committed content; nothing to commit", "")
+        change = Change(rid, message, commit)
+        self.changes.append(change)
+        return change
+
+    def _swap_many(self, work: list[tuple[Record, bytes | None]], message: str, full: str, head: str | None,
+                   modes: dict[str, str], progress) -> str:
+        journal = Journal(self.ws)
+        folder = str(_work_dir(self.ws))
+        token = secrets.token_hex(4)
+        files = [{"path": r.relpath, "backup": f"{folder}/.{r.id}.{token}.crm-old", "tmp": f"{folder}/.{r.id}.{token}.crm-new",
+                  "new": digest_of(d) if d is not None else None, "created": not r.digest} for r, d in work]
+        listing = self.ws.state_dir / BATCH_FILES
+        try:  # the list of files is written once; the journal itself stays small as its step changes
+            _write_json(listing, files)
+            journal.write({"kind": "batch", "head": head, "message": message, "files": BATCH_FILES, "step": "swap"})
+        except OSError as exc:
+            journal.clear()
+            _unlink(listing)
+            raise _write_error(work[0][0].relpath, exc) from None
+        total = len(work) * 2
+        swapped: list[int] = []
+        try:
+            for i, ((record, data), f) in enumerate(zip(work, files)):
+                if data is not None:  # every new text is written first and flushed to disk once, not file by file
+                    write_tmp(Path(f["tmp"]), data, record.path if record.digest else None, record.relpath, durable=False)
+                if progress and i % 100 == 0:
+                    progress(i, total)
+            os.sync()
+            for i, ((record, data), f) in enumerate(zip(work, files)):
+                swap_tmp(record.path, data, record.digest or None, record.relpath, Path(f["tmp"]), Path(f["backup"]))
+                swapped.append(i)
+                if progress and i % 100 == 0:
+                    progress(len(work) + i, total)
+            blobs = self._blobs(work)
+            entries = [(r.relpath, blobs.get(r.relpath), modes[r.relpath]) for r, _ in work]
+            commit = ""
+            if any(blob != (self._head_entry(path)[1] or (None, None))[1] for path, blob, _ in entries):
+                journal.update(step="commit")
+                commit = self.git.commit_files(entries, full, head, self._scratch())
+        except BaseException as exc:
+            for i in reversed(swapped):
+                record, data = work[i]
+                put_back(record.path, data, Path(files[i]["backup"]))
+            for f in files:
+                _unlink(Path(f["tmp"]))
+            journal.clear()
+            _unlink(listing)
+            if isinstance(exc, OSError):
+                raise _write_error(work[0][0].relpath, exc) from None
+            if isinstance(exc, CrmError) and not isinstance(exc, StaleWrite):
+                raise CrmError(f"{exc}\nnothing was changed: every file is as it was") from None
+            raise
+        if commit:
+            journal.note(step="index", commit=commit)
+            for (record, _), (path, blob, mode) in zip(work, entries):
+                self._moved(commit, path, blob, mode)
+        try:
+            self.git.stage_many(entries, len(commit or head or "") or 40)
+        except CrmError:
+            print("crm: note: committed, but could not update git's index; `git status` may show the files as "
+                  "changed until `git reset -q -- records`", file=sys.stderr)
+        for f in files:
+            _unlink(Path(f["backup"]))
+        journal.clear()
+        _unlink(listing)
+        return commit
+
+    def _blobs(self, work: list[tuple[Record, bytes | None]]) -> dict[str, str]:
+        """The blob of each new text, stored: computed here and written in one pack when git keeps record files
+        byte for byte (the usual case), else hashed by git from the files just swapped in."""
+        present = [(r.relpath, d) for r, d in work if d is not None]
+        if not present:
+            return {}
+        if self.git.stores_bytes_as_is(present[0][0]):
+            self.git.write_blobs([d for _, d in present])
+            return {path: _blob_id(data) for path, data in present}
+        blobs = dict(zip([p for p, _ in present], self.git.hash_paths([p for p, _ in present])))
+        for path, data in present:  # what git hashed must be ours: an editor may have saved since the swap
+            if _digest(self.ws.root / path) != digest_of(data):
+                raise StaleWrite(path, data.decode("utf-8", "replace"))
+        return blobs
 
     def _commit(self, relpath: str, raw: bytes | None, message: str, head: str | None, mode: str) -> str:
         """Commit what is already on disk (a hand edit; None: a hand deletion): nothing to swap or put back."""
@@ -309,21 +450,33 @@ def swap_in(path: Path, data: bytes | None, expected: str | None, relpath: str, 
     """Replace the file at `path` (which must still be the bytes with digest `expected`; None: it must not
     exist) with `data` (None: remove it), leaving the old file at `backup`. StaleWrite, with nothing
     changed, if the file is not what the change was based on, even when an editor saves it meanwhile."""
-    text_for_user = data.decode("utf-8", "replace") if data is not None else ""
     if data is not None:
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
+        write_tmp(tmp, data, path if expected is not None else None, relpath)
+    swap_tmp(path, data, expected, relpath, tmp, backup)
+
+
+def write_tmp(tmp: Path, data: bytes, like: Path | None, relpath: str, durable: bool = True) -> None:
+    """Write `data` to `tmp` (flushed to disk unless `durable` is False: the caller syncs many at once),
+    with the permissions of `like` when given."""
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-            if expected is not None:
-                try:
-                    os.chmod(tmp, path.stat().st_mode & 0o7777)
-                except OSError:
-                    pass
-        except OSError as exc:
-            _unlink(tmp)
-            raise _write_error(relpath, exc) from None
+        if like is not None:
+            try:
+                os.chmod(tmp, like.stat().st_mode & 0o7777)
+            except OSError:
+                pass
+    except OSError as exc:
+        _unlink(tmp)
+        raise _write_error(relpath, exc) from None
+
+
+def swap_tmp(path: Path, data: bytes | None, expected: str | None, relpath: str, tmp: Path, backup: Path) -> None:
+    """The second half of `swap_in`: `tmp` (already written, when `data` is not None) takes the file's place."""
+    text_for_user = data.decode("utf-8", "replace") if data is not None else ""
     if expected is None:  # a new file: create it only if nobody else has
         try:
             os.link(tmp, path)
@@ -465,17 +618,7 @@ class Journal:
             pass
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self.entry, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except OSError:
-            _unlink(tmp)
-            raise
+        _write_json(self.path, self.entry)
 
     def read(self) -> dict | None:
         try:
@@ -488,6 +631,21 @@ class Journal:
 
     def clear(self) -> None:
         _unlink(self.path)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    """`value` as JSON at `path`, atomically and on disk before this returns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(value, separators=(",", ":")))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        _unlink(tmp)
+        raise
 
 
 def pending_recovery(ws: Workspace) -> bool:
@@ -507,6 +665,8 @@ def recover(ws: Workspace, git: Git | None = None) -> list[str]:
             continue
         if entry.get("kind") == "write":
             said.append(_recover_write(ws, git, entry))
+        elif entry.get("kind") == "batch":
+            said.append(_recover_batch(ws, git, entry))
         elif entry.get("kind") == "sync":
             said.append(recover_sync(ws, git, entry))
         else:
@@ -545,20 +705,56 @@ def _recover_write(ws: Workspace, git: Git, entry: dict) -> str:
         if backup is not None:
             _unlink(backup)
         return f"finished an interrupted change: {message}"
+    _release_git_locks(ws, git, entry)
+    _roll_back_file(path, backup, entry.get("new"), bool(entry.get("created")))
+    return f"rolled back an interrupted change ({message}); {relpath} is as it was"
+
+
+def _recover_batch(ws: Workspace, git: Git, entry: dict) -> str:
+    listing = ws.state_dir / BATCH_FILES
+    try:
+        files = json.loads(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        files = []  # killed before the list was whole: the journal was not written yet either
+    _unlink(listing)
+    files = [f for f in files if isinstance(f, dict) and f.get("path")] if isinstance(files, list) else []
+    message = entry.get("message") or "a change of many records"
+    for f in files:
+        if f.get("tmp"):
+            _unlink(Path(f["tmp"]))
+    head = git.head()
+    if head is not None and head != entry.get("head") and _commit_subject(git, head) == message:
+        _remove_our_lock(git, "index.lock", entry)
+        for f in files:
+            if f.get("backup"):
+                _unlink(Path(f["backup"]))
+        git.run("reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul", "HEAD", check=False,
+                input="".join(f"{f['path']}\0" for f in files))
+        return f"finished an interrupted change: {message}"
+    _release_git_locks(ws, git, entry)
+    for f in files:
+        _roll_back_file(ws.root / f["path"], Path(f["backup"]) if f.get("backup") else None, f.get("new"),
+                        bool(f.get("created")))
+    return f"rolled back an interrupted change ({message}); its {len(files)} files are as they were"
+
+
+def _release_git_locks(ws: Workspace, git: Git, entry: dict) -> None:
     for name in ("HEAD.lock", f"{_branch_ref(git)}.lock"):
         _remove_our_lock(git, name, entry)
     if entry.get("step") == "commit":
         _unlink(ws.state_dir / f"{SCRATCH_INDEX}.lock")
-    new = entry.get("new")
+
+
+def _roll_back_file(path: Path, backup: Path | None, new: str | None, created: bool) -> None:
+    """One file of an interrupted swap back as it was, unless the user has saved it since."""
     current = _digest(path)
     if backup is not None and backup.exists():
         if current == new or current is None:  # ours (or, mid-swap, no file at all): the old file comes back
             os.replace(backup, path)
         else:
             _unlink(backup)  # the user saved it since: theirs stays
-    elif new is not None and current == new and entry.get("created"):
+    elif new is not None and current == new and created:
         _unlink(path)
-    return f"rolled back an interrupted change ({message}); {relpath} is as it was"
 
 
 def _commit_subject(git: Git, commit: str) -> str:
