@@ -470,7 +470,9 @@ def cmd_validate(args, ctx) -> int:
     from tui.core.store import load_catalog
 
     ws = ctx.ws
-    problems = [str(p) for p in ws.schema.problems()]
+    from tui.core.pool import pool_problems
+
+    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema)]
     if args.paths:
         for given in args.paths:
             given_path = Path(given)
