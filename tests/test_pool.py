@@ -271,3 +271,118 @@ def test_customers_about_to_return_show_in_the_due_queue(sweepers):
     with on("2026-11-10"):  # 12 days ahead: not yet
         rows = json.loads(ok(a, "due", "--json", "--days", "30"))
     assert [r["id"] for r in rows if r["kind"] == "pool"] == ["old-0005", "other-0004"]
+
+
+# ------------------------------------------------------------------ the UI
+
+
+def _ui(ws, size=(80, 24)):
+    from conftest_ui import today
+
+    from tui.ui.app import CrmApp
+
+    return CrmApp(ws, today, watch_interval=None), size
+
+
+async def _settle(app, pilot) -> None:
+    for _ in range(4):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_ui_claims_with_c_and_releases_with_shift_r_and_counts_against_the_limit(tmp_path):
+    import asyncio
+
+    from conftest_ui import fixed_workspace, last_commit, rid_of, screen_text
+
+    from tui.ui.prompts import NotePrompt
+
+    ws = fixed_workspace(tmp_path)
+    rid = rid_of("Beschläge Huber GmbH")
+
+    async def go():
+        app, size = _ui(ws)
+        async with app.run_test(size=size) as pilot:
+            await _settle(app, pilot)
+            assert "claimed 6/50" in screen_text(app)  # alice owns six of the fixed customers
+            await pilot.press("slash", *"owner:pool", "enter")
+            await _settle(app, pilot)
+            assert [app.listing.row(i).id for i in range(len(app.listing))] == sorted(
+                (s.id for s in app.listing.summaries() if not s.owner), key=lambda r: app.listing.get(r).name.casefold())
+            assert app.screen.table.select_id(rid)
+            await pilot.press("c")
+            await _settle(app, pilot)
+            assert last_commit(ws) == f"{rid}: claimed from the pool by alice@example.com"
+            assert "claimed 7/50" in screen_text(app)
+            assert app.listing.get(rid).owner == "alice@example.com"
+            await pilot.press("escape", "escape")  # leave the search box and clear it: the customer is no longer in the pool
+            await _settle(app, pilot)
+            assert app.screen.table.select_id(rid)
+            await pilot.press("R")
+            await pilot.pause()
+            assert isinstance(app.screen, NotePrompt)
+            await pilot.press(*"No budget this year", "enter")
+            await _settle(app, pilot)
+            assert last_commit(ws) == f"{rid}: released to the pool by alice@example.com: No budget this year"
+            assert "claimed 6/50" in screen_text(app)
+            assert "note: No budget this year" in ws.record_path(rid).read_text()
+
+    asyncio.run(go())
+
+
+def test_ui_claim_beyond_the_limit_is_refused_with_a_message(tmp_path):
+    import asyncio
+
+    from conftest_ui import fixed_workspace, git as ui_git, last_commit, rid_of, screen_text
+
+    ws = fixed_workspace(tmp_path)
+    (ws.root / "schema.yaml").write_text((ws.root / "schema.yaml").read_text().replace("claim_limit: 50", "claim_limit: 6"))
+    ui_git(ws, "commit", "-qam", "limit 6")
+    from tui.core.workspace import Workspace
+
+    ws = Workspace(ws.root)
+    rid = rid_of("Beschläge Huber GmbH")
+
+    async def go():
+        app, size = _ui(ws, (100, 30))
+        async with app.run_test(size=size) as pilot:
+            await _settle(app, pilot)
+            assert "claimed 6/6" in screen_text(app)
+            assert app.screen.table.select_id(rid)
+            await pilot.press("c")
+            await _settle(app, pilot)
+            assert last_commit(ws) == "limit 6"
+            assert [n.message for n in app._notifications][-1:] == [
+                "you own 6 customers, the claim limit (x-crm.pool.claim_limit: 6); release one first (`crm release ID`)"]
+            assert app.listing.get(rid).owner == ""
+
+    asyncio.run(go())
+
+
+def test_claim_and_release_are_in_help_and_the_palette(tmp_path):
+    import asyncio
+
+    from conftest_ui import fixed_workspace, screen_text
+
+    from tui.ui.commands import screen_commands
+
+    ws = fixed_workspace(tmp_path)
+
+    async def go():
+        app, size = _ui(ws, (140, 60))
+        async with app.run_test(size=size) as pilot:
+            await _settle(app, pilot)
+            titles = {title: help_text for title, help_text, _ in screen_commands(app.screen)}
+            assert "Claim the customer from the public pool" in titles["Claim"] and "(c)" in titles["Claim"]
+            assert "Release the customer to the public pool" in titles["Release"] and "shift+r" in titles["Release"]
+            await pilot.press("question_mark")
+            await _settle(app, pilot)
+            from tui.ui.help import HelpScreen
+
+            assert isinstance(app.screen, HelpScreen)
+            text = screen_text(app)
+            assert "Claim the customer from the public pool" in text
+            assert any(line.split("│")[1].split()[:2] == ["shift+r", "Release"] for line in text.splitlines() if "│" in line)
+
+    asyncio.run(go())

@@ -25,7 +25,9 @@ KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "escape", "enter": "e
 
 
 def key_name(key: str) -> str:
-    """A key as people write it: ctrl+e, delete, /, ?."""
+    """A key as people write it: ctrl+e, delete, /, ?, shift+r (for R)."""
+    if len(key) == 1 and key.isupper():
+        return f"shift+{key.lower()}"
     return KEY_NAMES.get(key, key)
 
 
