@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import json
 from pathlib import Path
 
+import pytest
+from conftest_ui import fixed_workspace, last_commit, rid_of, screen_text, settle, today
+from conftest_ui import git as ui_git
+
+from gitfarm import Farm, environ, git, ok, run
 from tui.core.pool import PoolRules, pool_rules
+from tui.core.workspace import Workspace
 from tui.core.schema import Schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +48,6 @@ def test_a_bad_rule_is_reported_at_its_line_by_validate(crm, workspace):
 
 
 # ------------------------------------------------------------------ claim, release, cooldown, sweep
-
-import contextlib
-import json
-
-import pytest
-
-from gitfarm import Farm, environ, git, ok, run
 
 DAY = "2026-11-23"
 
@@ -174,9 +176,6 @@ def test_the_owner_taken_back_from_waits_cooldown_days_others_do_not(team):
     assert data(a, "free-0001")["owner"] == "alice@example.com"
 
 
-import datetime as dt  # noqa: E402
-
-
 SWEEP_RECORDS = {
     "idle-0001": record("Idle One", owner="alice@example.com", claimed="2026-06-01",
                         touches=(("2026-08-24", "alice@example.com"),)),  # 91 days before DAY
@@ -277,25 +276,12 @@ def test_customers_about_to_return_show_in_the_due_queue(sweepers):
 
 
 def _ui(ws, size=(80, 24)):
-    from conftest_ui import today
-
     from tui.ui.app import CrmApp
 
     return CrmApp(ws, today, watch_interval=None), size
 
 
-async def _settle(app, pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def test_ui_claims_with_c_and_releases_with_shift_r_and_counts_against_the_limit(tmp_path):
-    import asyncio
-
-    from conftest_ui import fixed_workspace, last_commit, rid_of, screen_text
-
     from tui.ui.prompts import NotePrompt
 
     ws = fixed_workspace(tmp_path)
@@ -304,26 +290,26 @@ def test_ui_claims_with_c_and_releases_with_shift_r_and_counts_against_the_limit
     async def go():
         app, size = _ui(ws)
         async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert "claimed 6/50" in screen_text(app)  # alice owns six of the fixed customers
             await pilot.press("slash", *"owner:pool", "enter")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert [app.listing.row(i).id for i in range(len(app.listing))] == sorted(
                 (s.id for s in app.listing.summaries() if not s.owner), key=lambda r: app.listing.get(r).name.casefold())
             assert app.screen.table.select_id(rid)
             await pilot.press("c")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert last_commit(ws) == f"{rid}: claimed from the pool by alice@example.com"
             assert "claimed 7/50" in screen_text(app)
             assert app.listing.get(rid).owner == "alice@example.com"
             await pilot.press("escape", "escape")  # leave the search box and clear it: the customer is no longer in the pool
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert app.screen.table.select_id(rid)
             await pilot.press("R")
             await pilot.pause()
             assert isinstance(app.screen, NotePrompt)
             await pilot.press(*"No budget this year", "enter")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert last_commit(ws) == f"{rid}: released to the pool by alice@example.com: No budget this year"
             assert "claimed 6/50" in screen_text(app)
             assert "note: No budget this year" in ws.record_path(rid).read_text()
@@ -332,26 +318,20 @@ def test_ui_claims_with_c_and_releases_with_shift_r_and_counts_against_the_limit
 
 
 def test_ui_claim_beyond_the_limit_is_refused_with_a_message(tmp_path):
-    import asyncio
-
-    from conftest_ui import fixed_workspace, git as ui_git, last_commit, rid_of, screen_text
-
     ws = fixed_workspace(tmp_path)
     (ws.root / "schema.yaml").write_text((ws.root / "schema.yaml").read_text().replace("claim_limit: 50", "claim_limit: 6"))
     ui_git(ws, "commit", "-qam", "limit 6")
-    from tui.core.workspace import Workspace
-
     ws = Workspace(ws.root)
     rid = rid_of("Beschläge Huber GmbH")
 
     async def go():
         app, size = _ui(ws, (100, 30))
         async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert "claimed 6/6" in screen_text(app)
             assert app.screen.table.select_id(rid)
             await pilot.press("c")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert last_commit(ws) == "limit 6"
             assert [n.message for n in app._notifications][-1:] == [
                 "you own 6 customers, the claim limit (x-crm.pool.claim_limit: 6); release one first (`crm release ID`)"]
@@ -361,10 +341,6 @@ def test_ui_claim_beyond_the_limit_is_refused_with_a_message(tmp_path):
 
 
 def test_claim_and_release_are_in_help_and_the_palette(tmp_path):
-    import asyncio
-
-    from conftest_ui import fixed_workspace, screen_text
-
     from tui.ui.commands import screen_commands
 
     ws = fixed_workspace(tmp_path)
@@ -372,12 +348,12 @@ def test_claim_and_release_are_in_help_and_the_palette(tmp_path):
     async def go():
         app, size = _ui(ws, (140, 60))
         async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             titles = {title: help_text for title, help_text, _ in screen_commands(app.screen)}
             assert "Claim the customer from the public pool" in titles["Claim"] and "(c)" in titles["Claim"]
             assert "Release the customer to the public pool" in titles["Release"] and "shift+r" in titles["Release"]
             await pilot.press("question_mark")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             from tui.ui.help import HelpScreen
 
             assert isinstance(app.screen, HelpScreen)

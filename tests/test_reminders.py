@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest_ui import screen_text
+from conftest_ui import screen_text, settle
 
 from gitfarm import Farm, environ, git, ok, run
 from tui.core.workspace import Workspace
@@ -113,20 +113,13 @@ def _app(clone):
     return CrmApp(Workspace(clone), lambda: TODAY, watch_interval=None)
 
 
-async def _settle(app, pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def test_the_ui_due_queue_shows_every_kind_and_the_list_marks_them(clone):
     from tui.ui.due import DueScreen
 
     async def go():
         app = _app(clone)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             text = screen_text(app)
             rows = {name: line[:2] for line in text.splitlines() for name in
                     ("Follow One", "Birth Two", "Anniv Three", "Pay Four", "Back Five", "New Six", "Claimed Seven",
@@ -134,7 +127,7 @@ def test_the_ui_due_queue_shows_every_kind_and_the_list_marks_them(clone):
             assert rows == {"Follow One": "! ", "Birth Two": "~b", "Anniv Three": "~a", "Pay Four": "!$",
                             "Back Five": "~p", "New Six": "!n", "Claimed Seven": "*n", "Pool Eight": "  "}
             await pilot.press("d")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert isinstance(app.screen, DueScreen)
             text = screen_text(app)
             assert "Due (everyone's): 3 overdue · 1 today · 3 in the next 7 days" in text
@@ -165,7 +158,7 @@ def test_the_ui_asks_before_logging_a_touch_due_in_the_past(clone):
     async def go():
         app = _app(clone)
         async with app.run_test(size=(80, 24)) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert app.screen.table.select_id("pool-0008")
             for answer, commits in (("n", 0), ("y", 1)):
                 before = git(clone, "rev-list", "--count", "HEAD")
@@ -173,16 +166,16 @@ def test_the_ui_asks_before_logging_a_touch_due_in_the_past(clone):
                 await pilot.pause()
                 assert isinstance(app.screen, LogForm)
                 await pilot.press(*"Rang them", "enter", "enter", *"2026-11-01", "enter")
-                await _settle(app, pilot)
+                await settle(app, pilot)
                 assert isinstance(app.screen, ChoiceScreen)
                 assert "before today" in screen_text(app)
                 await pilot.press(answer)
-                await _settle(app, pilot)
+                await settle(app, pilot)
                 after = git(clone, "rev-list", "--count", "HEAD")
                 assert int(after) - int(before) == commits
                 if answer == "y":
                     await pilot.press("escape")  # the re-grade question that follows a touch
-                    await _settle(app, pilot)
+                    await settle(app, pilot)
         assert "due: 2026-11-01" in (clone / "records" / "pool-0008.yaml").read_text()
 
     asyncio.run(go())
