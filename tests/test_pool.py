@@ -362,3 +362,32 @@ def test_claim_and_release_are_in_help_and_the_palette(tmp_path):
             assert any(line.split("│")[1].split()[:2] == ["shift+r", "Release"] for line in text.splitlines() if "│" in line)
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ the sweep's edit
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tui.core.yamledit import delete_keys  # noqa: E402
+from tui.core.yamlparse import parse  # noqa: E402
+
+LINES = {
+    "name": "name: Acme   # on the invoices\n",
+    "owner": "owner: alice@example.com  # since the fair\n",
+    "claimed_on": "claimed_on: 2026-11-01\n",
+    "grade": "grade: C\n",
+    "tags": "tags:\n  - oem   # a comment inside\n  - distributor\n",
+    "notes": "notes: |\n  owner: not a key here\n  claimed_on: nor this\n",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(list(LINES)), st.sets(st.sampled_from(["owner", "claimed_on"])))
+def test_delete_keys_removes_exactly_the_lines_of_those_keys(order, present):
+    keys = [k for k in order if k in present or k not in ("owner", "claimed_on")]
+    text = "# yaml-language-server: $schema=../schema.yaml\n" + "".join(LINES[k] for k in keys)
+    out = delete_keys(text, ("owner", "claimed_on"))
+    assert out == "# yaml-language-server: $schema=../schema.yaml\n" + "".join(
+        LINES[k] for k in keys if k not in ("owner", "claimed_on"))
+    assert parse(out)[0]["notes"] == "owner: not a key here\nclaimed_on: nor this\n"

@@ -20,7 +20,7 @@ from tui.core.record import Record
 from tui.core.schema import Schema
 from tui.core.transaction import Change, Transaction
 from tui.core.workspace import Workspace
-from tui.core.yamledit import append_value, delete_value, set_value
+from tui.core.yamledit import EditError, append_value, delete_keys, set_value
 from tui.core.yamlparse import YamlProblem, parse
 
 
@@ -225,6 +225,7 @@ def _owner_of(text: str | None) -> str:
 # ------------------------------------------------------------------ claim, release, sweep
 
 RELEASE_KIND = "release"
+OWNERSHIP = ("owner", "claimed_on")  # what going back to the pool removes
 
 
 def owned_by(summaries: Iterable[Summary], email: str) -> int:
@@ -274,9 +275,7 @@ def release(changes: Changes, rid: str, note: str | None = None, expected_digest
         data = record.data or {}
         if not data.get("owner"):
             raise NothingToChange(f"{rid}: already in the pool")
-        for key in ("claimed_on", "owner"):
-            if key in data:
-                text = delete_value(text, (key,))
+        text = delete_keys(text, OWNERSHIP)
         entry = {"on": today, "by": me, "via": RELEASE_KIND, "note": note or f"{RELEASED} by {me}"}
         text = append_value(text, ("log",), entry, after=changes._after("log"))
         return text, f"{RELEASED} by {me}" + (f": {short(note, 50)}" if note else "")
@@ -317,16 +316,18 @@ def sweep(ws: Workspace, summaries: Iterable[Summary], today: dt.date, dry_run: 
     reason = f"no touch for {rules.idle_days} days" + (
         f" or no order for {rules.no_order_days} days" if rules.no_order_days is not None else "")
     with Transaction(ws, "crm pool sweep") as tx:
+        tx.prefetch()  # HEAD's entries in one `git ls-tree`, not one a record
         items = []
         for s, _ in back:
             record = tx.read(s.id)
             if record.text is None or not isinstance(record.data, dict):
                 continue
-            text = record.text
-            for key in ("claimed_on", "owner"):
-                if key in record.data:
-                    text = delete_value(text, (key,))
-            items.append((record, text))
+            try:
+                items.append((record, delete_keys(record.text, OWNERSHIP)))
+            except (EditError, YamlProblem) as exc:
+                raise CrmError(f"{record.relpath}: {printable(exc, True)}; nothing was swept; fix the file "
+                               f"(`crm edit {s.id}`) and sweep again") from None
         message = f"{SWEEP} {len(items)} customer{'s' if len(items) != 1 else ''} back on {today.isoformat()} ({reason})"
-        change = tx.land_many(items, message, body="\n".join(result.lines()), progress=progress)
+        # checked: removing two optional keys cannot make a record invalid
+        change = tx.land_many(items, message, body="\n".join(result.lines()), checked=True, progress=progress)
     return result._replace(change=change)
