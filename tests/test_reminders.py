@@ -179,3 +179,47 @@ def test_the_ui_asks_before_logging_a_touch_due_in_the_past(clone):
         assert "due: 2026-11-01" in (clone / "records" / "pool-0008.yaml").read_text()
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ any dates at all
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tui.core.catalog import summarize  # noqa: E402
+from tui.core.pool import PoolRules  # noqa: E402
+from tui.core.reminders import Window, for_customer  # noqa: E402
+from tui.core.schema import Rules  # noqa: E402
+
+DAYS = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=DAYS, touched=st.none() | DAYS, claimed=st.none() | DAYS, ordered=st.none() | DAYS, due=st.none() | DAYS,
+       birthday=st.none() | DAYS, status=st.sampled_from(["open", "overdue", "paid"]), owner=st.booleans(),
+       days=st.integers(0, 3660), created=st.none() | DAYS)
+def test_reminders_hold_for_any_dates_and_their_state_matches_their_day(today, touched, claimed, ordered, due, birthday,
+                                                                       status, owner, days, created):
+    data = {"name": "X", "country": "DE"}
+    if owner:
+        data["owner"] = "alice@example.com"
+    if claimed:
+        data["claimed_on"] = claimed
+    if touched:
+        data["log"] = [{"on": touched, "via": "email", "note": "n"}]
+    if ordered:
+        data["orders"] = [{"date": ordered, "amount": 1, "currency": "USD", "status": status, **({"due": due} if due else {})}]
+    if birthday:
+        data["contacts"] = [{"name": "K", "birthday": birthday}]
+    s = summarize("x-0001", data, [], Rules())
+    w = Window(today, Rules(), PoolRules(), days, {"x-0001": created.isoformat()} if created else {})
+    found = for_customer(s, w)
+    now = today.isoformat()
+    assert [r.state for r in found] == sorted((r.state for r in found), key=["overdue", "today", "soon"].index)
+    for r in found:
+        if r.state == "soon":
+            assert r.day > now
+        elif r.state == "overdue" and not (r.kind == "payment" and status == "overdue"):
+            assert r.day < now
+        elif r.state == "today" and r.kind != "pool":
+            assert r.day == now

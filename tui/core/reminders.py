@@ -53,16 +53,19 @@ class Window(NamedTuple):
         return "soon" if day <= add_days(self.today, self.days).isoformat() else None
 
 
-def _next_yearly(mmdd: str, today: dt.date) -> dt.date:
-    """The next day (today included) that falls on "MM-DD"; 29 February is the 28th in other years."""
+def _next_yearly(mmdd: str, today: dt.date) -> dt.date | None:
+    """The next day (today included) that falls on "MM-DD"; 29 February is the 28th in other years.
+    None past the calendar's last year."""
     for year in (today.year, today.year + 1):
+        if year > dt.MAXYEAR:
+            return None
         try:
             day = dt.date(year, int(mmdd[:2]), int(mmdd[3:5]))
         except ValueError:
             day = dt.date(year, 2, 28)
         if day >= today:
             return day
-    return today
+    return None
 
 
 def _ahead(day: dt.date, today: dt.date) -> str:
@@ -86,13 +89,13 @@ def for_customer(s: Summary, w: Window) -> list[Reminder]:
     horizon = min(w.days, w.rules.birthday_window_days)
     for mmdd in dict.fromkeys(s.birthdays):
         day = _next_yearly(mmdd, today)
-        if (day - today).days <= horizon:
+        if day is not None and (day - today).days <= horizon:
             out.append(Reminder("today" if day == today else "soon", "birthday", day.isoformat(),
                                 f"a contact's birthday {_ahead(day, today)}", s))
     if s.first_order and s.first_order < now:
         day = _next_yearly(s.first_order[5:10], today)
-        years = day.year - int(s.first_order[:4])
-        if years >= 1 and (day - today).days <= w.days:
+        years = day.year - int(s.first_order[:4]) if day else 0
+        if day is not None and years >= 1 and (day - today).days <= w.days:
             out.append(Reminder("today" if day == today else "soon", "anniversary", day.isoformat(),
                                 f"{years} year{'s' if years != 1 else ''} since the first order, {_ahead(day, today)}", s))
     for day, status, ref in s.payments:
