@@ -113,12 +113,12 @@ class BrowseScreen(Screen):
             parts.append(note or self.app.loading_note)
         parts.append(f"{len(listing):,} of {listing.total:,} customers")
         parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
-        if self.app.loaded and (claimed := self.app.claim_count()):
-            parts.append(claimed)
         query = parse_query(self.search.value, self.app.me)
         if query.unknown:
             parts.append(f"not understood: {' '.join(query.unknown)}")
-        elif self.size.width >= 100:
+        if self.app.loaded and (claimed := self.app.claim_count()):
+            parts.append(claimed)
+        if not query.unknown and self.size.width >= 100:
             parts.append(LEGEND)
         self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
 

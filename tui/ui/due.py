@@ -29,22 +29,23 @@ class DueRows:
         self.reminders: dict[str, list[Reminder]] = {}
         for r in queue:
             self.reminders.setdefault(r.id, []).append(r)
-        self.queue = [found[0] for found in self.reminders.values()]  # the queue's order: most urgent first
-        self._index = {r.id: i for i, r in enumerate(self.queue)}
+        # (state, summary) of each customer's most urgent reminder, in the queue's order
+        self.queue = [(found[0].state, found[0].summary) for found in self.reminders.values()]
+        self._index = {s.id: i for i, (_, s) in enumerate(self.queue)}
 
     def __len__(self) -> int:
         return len(self.queue)
 
     def row(self, index: int) -> Summary:
-        return self.queue[index].summary
+        return self.queue[index][1]
 
     def position(self, rid: str) -> int | None:
         return self._index.get(rid)
 
     def counts(self) -> dict[str, int]:
         out = {"overdue": 0, "today": 0, "soon": 0}
-        for r in self.queue:
-            out[r.state] += 1
+        for state, _ in self.queue:
+            out[state] += 1
         return out
 
     def kinds(self, s: Summary, ctx: RowContext) -> str:
