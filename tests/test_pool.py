@@ -200,12 +200,17 @@ def test_sweep_returns_idle_customers_in_one_commit_that_lists_them(sweepers):
     before = git(a, "rev-parse", "HEAD").strip()
     with on(DAY):
         dry = ok(a, "pool", "sweep", "--dry-run")
+        as_json = json.loads(ok(a, "pool", "--json", "sweep", "--dry-run"))
         assert git(a, "rev-parse", "HEAD").strip() == before and git(a, "status", "--porcelain") == ""
         out = ok(a, "pool", "sweep")
     expected = ["idle-0001 from alice@example.com (due back 2026-11-22)",
                 "old-0005 from bob@example.com (due back 2026-04-05)",
                 "other-0004 from bob@example.com (due back 2026-04-10)"]
     assert dry.splitlines() == [f"would return {line}" for line in expected]
+    assert as_json == {"day": DAY, "dry_run": True, "commit": None, "returned": [
+        {"id": "idle-0001", "owner": "alice@example.com", "due_back": "2026-11-22"},
+        {"id": "old-0005", "owner": "bob@example.com", "due_back": "2026-04-05"},
+        {"id": "other-0004", "owner": "bob@example.com", "due_back": "2026-04-10"}]}
     assert out.splitlines()[:3] == [f"returned {line}" for line in expected]
     assert git(a, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
     message = git(a, "log", "-1", "--format=%B")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from tui.cli.output import dumps
@@ -30,7 +31,7 @@ def register(sub) -> None:
     pool_sub = p.add_subparsers(dest="pool_command", metavar="[sweep]")
     s = pool_sub.add_parser("sweep", help="return idle customers to the pool in one commit")
     s.add_argument("--dry-run", action="store_true", help="list who would go back; change nothing")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", default=argparse.SUPPRESS)  # `crm pool --json sweep` too
     s.set_defaults(func=cmd_sweep)
     p.set_defaults(func=cmd_pool)
 
