@@ -238,7 +238,7 @@ def _filter(args, ctx) -> Filter:
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments", "birthday_names")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 

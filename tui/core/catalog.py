@@ -43,6 +43,7 @@ class Summary(NamedTuple):
     last_order: str = ""
     touches: int = 0
     payments: tuple[tuple[str, str, str], ...] = ()  # (day, "overdue" or "open", ref) of each unpaid order
+    birthday_names: tuple[str, ...] = ()  # the contact of each of `birthdays`, in the same order
 
     @property
     def valid(self) -> bool:
@@ -115,7 +116,10 @@ def _pool_facts(data: dict) -> dict:
         if status in ("overdue", "open") and isinstance(day, dt.date) and (status == "overdue" or "due" in order):
             payments.append((day.isoformat(), str(status), _s(order.get("ref")) or f"order {i + 1}"))
     claimed = data.get("claimed_on")
+    names = tuple(_s(c.get("name")) for c in data.get("contacts") or ()
+                  if isinstance(c, dict) and isinstance(c.get("birthday"), dt.date))
     return {
+        "birthday_names": names,
         "claimed_on": _iso(claimed) if isinstance(claimed, dt.date) else "",
         "owner_touch": _iso(max(mine)) if mine else "",
         "last_order": _iso(max(dated)) if dated else "",

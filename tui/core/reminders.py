@@ -87,11 +87,13 @@ def for_customer(s: Summary, w: Window) -> list[Reminder]:
             how = "claimed" if s.claimed_on else "created"
             out.append(Reminder(w.state(since) or "today", "never-touched", since, f"never touched since {how} {since}", s))
     horizon = min(w.days, w.rules.birthday_window_days)
-    for mmdd in dict.fromkeys(s.birthdays):
+    names = s.birthday_names if len(s.birthday_names) == len(s.birthdays) else ("",) * len(s.birthdays)
+    for mmdd, name in dict.fromkeys(zip(s.birthdays, names)):
         day = _next_yearly(mmdd, today)
         if day is not None and (day - today).days <= horizon:
+            whose = f"{name}'s" if name else "a contact's"
             out.append(Reminder("today" if day == today else "soon", "birthday", day.isoformat(),
-                                f"a contact's birthday {_ahead(day, today)}", s))
+                                f"{whose} birthday {_ahead(day, today)}", s))
     if s.first_order and s.first_order < now:
         day = _next_yearly(s.first_order[5:10], today)
         years = day.year - int(s.first_order[:4]) if day else 0
