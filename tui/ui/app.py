@@ -81,6 +81,7 @@ class CrmApp(Syncing, App[int]):
         except CrmError as exc:  # shown once the screen is up; the defaults hold meanwhile
             self.pool, self.pool_problem = PoolRules(), str(exc)
         self.created: dict[str, str] = {}  # rid -> day created, for the reminders nothing else dates
+        self._claimed: int | None = None  # customers I own; None: count again
         self.loaded = False  # rows are shown (maybe from the last saved catalog)
         self.confirmed = False  # every file has been checked against the cache
         self.loading_note = "Reading customers…"
@@ -140,10 +141,13 @@ class CrmApp(Syncing, App[int]):
         return Window(self.listing.today, self.ws.rules, self.pool, 7, self.created)
 
     def claim_count(self) -> str:
-        """"claimed 12/50" for the status line ("" when git does not know who you are)."""
+        """"claimed 12/50" for the status line ("" when git does not know who you are). Counted when records
+        change, not on every keystroke of a search."""
         if not self.me:
             return ""
-        return f"claimed {owned_by(self.listing.summaries(), self.me)}/{self.pool.claim_limit}"
+        if self._claimed is None:
+            self._claimed = owned_by(self.listing.summaries(), self.me)
+        return f"claimed {self._claimed}/{self.pool.claim_limit}"
 
     @work(thread=True, exclusive=True, group="created")
     def read_created(self) -> None:
@@ -281,6 +285,7 @@ class CrmApp(Syncing, App[int]):
 
     def _records_changed(self, ids: set[str] | None) -> None:
         """Tell every screen that shows customers; `ids` None means everything may have changed."""
+        self._claimed = None
         for screen in self.screen_stack:
             handler = getattr(screen, "records_changed", None)
             if handler is not None and screen.is_mounted:
