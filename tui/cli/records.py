@@ -470,9 +470,11 @@ def cmd_validate(args, ctx) -> int:
     from tui.core.store import load_catalog
 
     ws = ctx.ws
+    from tui.core.codeowners import stale_problems
     from tui.core.pool import pool_problems
+    from tui.core.team import team_problems
 
-    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema)]
+    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema) + team_problems(ws.schema)]
     if args.paths:
         for given in args.paths:
             given_path = Path(given)
@@ -491,6 +493,7 @@ def cmd_validate(args, ctx) -> int:
         for s in catalog.invalid():
             problems += list(s.problems)
         checked = len(catalog)
+        problems += [str(p) for p in stale_problems(ws)]
     for line in problems:
         print(line)
     if problems:
