@@ -15,7 +15,9 @@ def register(sub) -> None:
                        description="Read every commit in RANGE (default: @{upstream}..HEAD, what `crm sync` would push) and "
                        "print `commit record: why` for each change its author may not make under the x-crm.team rules in "
                        "force at the range's base. Exit 1 when anything is refused. With --pre-receive, read git's "
-                       "pre-receive input (OLD NEW REF lines) instead: install it as the hook of a bare repository.")
+                       "pre-receive input (OLD NEW REF lines) instead: install it as the hook of a bare repository. There, "
+                       "$CRM_PUSHER (set per ssh key in authorized_keys) names who pushes: commits authored as anyone else "
+                       "are refused unless a manager pushes them.")
     p.add_argument("range", nargs="?", metavar="RANGE", help="BASE..TIP, e.g. origin/main..HEAD")
     p.add_argument("--pre-receive", action="store_true", help="run as git's pre-receive hook (reads stdin)")
     p.add_argument("--json", action="store_true", help="a JSON array of refusals")
@@ -49,7 +51,7 @@ def cmd_check_permissions(args, ctx) -> int:
     if args.pre_receive:
         if args.range:
             raise UsageError("give either a RANGE or --pre-receive (which reads the pushed refs from stdin)")
-        report = check_pushes(git, sys.stdin.read())
+        report = check_pushes(git, sys.stdin.read(), os.environ.get("CRM_PUSHER") or None)
     else:
         given = args.range
         if given is None:

@@ -25,6 +25,7 @@ from tui.core.workspace import Workspace
 from tui.core.yamlparse import YamlProblem, parse
 
 SCHEMA = "schema.yaml"
+AUTHOR = "(author)"  # the "record" of a refusal about who made the commit, not what it changes
 ZERO = re.compile(r"0+\Z")
 _UNREADABLE = object()  # a version of a file that does not parse: its owner cannot be told
 _OWNER_LINE = re.compile(r"""^owner:[ \t]*["']?([^"'\s#]+)""")
@@ -183,10 +184,21 @@ class _Owners:
         return self.counts.get(who, 0) + self.delta.get(who, 0)
 
 
-def check_commits(git: Git, commits: list[Commit], team: Team, base: str | None) -> list[Refusal]:
-    """Every change in `commits` that `team` (the rules in force at `base`) does not allow."""
-    if not team or all(team.role(c.author) == "manager" for c in commits):
+def _pushed_by_another(commits: list[Commit], team: Team, pusher: str | None) -> list[Refusal]:
+    """A hook that knows who pushes (CRM_PUSHER, set per ssh key) refuses commits authored as someone else,
+    unless a manager pushes them: an author's email is only what the commit says."""
+    if not pusher or not team or team.role(pusher) == "manager":
         return []
+    who = pusher.strip().lower()
+    return [Refusal(c.sha, c.author, AUTHOR, f"authored as {c.author} but pushed with {who}'s key; only a manager pushes "
+                    "others' commits") for c in commits if c.author.strip().lower() != who]
+
+
+def check_commits(git: Git, commits: list[Commit], team: Team, base: str | None, pusher: str | None = None) -> list[Refusal]:
+    """Every change in `commits` that `team` (the rules in force at `base`) does not allow."""
+    forged = _pushed_by_another(commits, team, pusher)
+    if not team or all(team.role(c.author) == "manager" for c in commits):
+        return forged
     blobs = read_blobs(Workspace(git.root), (b for c in commits for _, *pair in c.touches for b in pair if b))
     owners = _Owners(git, base)
     refusals = []
@@ -213,7 +225,7 @@ def check_commits(git: Git, commits: list[Commit], team: Team, base: str | None)
                            f"{team.claim_limit}; release one first (`crm release ID`)")
             if why:
                 refusals.append(Refusal(c.sha, c.author, path, why))
-    return refusals
+    return forged + refusals
 
 
 # ------------------------------------------------------------------ the two ways in
@@ -234,9 +246,10 @@ def check_range(git: Git, text: str) -> Report:
     return Report(check_commits(git, commits, team, base), len(commits), team)
 
 
-def check_pushes(git: Git, stdin: str) -> Report:
+def check_pushes(git: Git, stdin: str, pusher: str | None = None) -> Report:
     """What a pre-receive hook is given (`OLD NEW REF` lines): the new commits of each ref, against the rules
-    on the server before the push (the ref's old tip, or HEAD for a new ref)."""
+    on the server before the push (the ref's old tip, or HEAD for a new ref). `pusher`: the email of who
+    pushes, when the server knows it."""
     refusals: dict[tuple[str, str], Refusal] = {}
     seen = 0
     team = Team()
@@ -252,6 +265,6 @@ def check_pushes(git: Git, stdin: str) -> Report:
         team = team_at(git, base)
         commits = read_commits(git, [new, "--not", "--all"])
         seen += len(commits)
-        for r in check_commits(git, commits, team, base):
+        for r in check_commits(git, commits, team, base, pusher):
             refusals.setdefault((r.commit, r.path), r)
     return Report(list(refusals.values()), seen, team)
