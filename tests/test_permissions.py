@@ -227,3 +227,93 @@ def test_sync_of_allowed_changes_goes_through(farm):
     ok(a, "set", ACME, "city", "Oslo")
     ok(a, "sync")
     assert git(farm.remote, "rev-parse", "main").strip() == head(a)
+
+
+# ------------------------------------------------------------------ CODEOWNERS
+
+
+def test_codeowners_gives_each_record_to_its_owner_and_schema_to_the_managers_in_one_commit(farm):
+    c = farm["carol"]
+    before = head(c)
+    out = ok(c, "codeowners")
+    assert out == "CODEOWNERS: 2 records to their owners, schema.yaml to the managers\n"
+    lines = [ln for ln in (c / "CODEOWNERS").read_text().splitlines() if not ln.startswith("#")]
+    assert lines == ["/schema.yaml carol@example.com",
+                     f"/records/{ACME}.yaml alice@example.com carol@example.com",
+                     f"/records/{BOLT}.yaml bob@example.com carol@example.com"]
+    assert git(c, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
+    assert git(c, "show", "--name-only", "--format=", "HEAD").split() == ["CODEOWNERS"]
+    assert git(c, "status", "--porcelain") == ""
+    written = head(c)
+    assert ok(c, "codeowners") == "CODEOWNERS is up to date; nothing changed\n"
+    assert head(c) == written
+
+
+def test_validate_reports_a_stale_codeowners_until_it_is_written_again(farm):
+    c = farm["carol"]
+    ok(c, "codeowners")
+    assert run(c, "validate")[0] == 0
+    ok(c, "set", POOL, "owner", "bob@example.com")
+    code, out, _ = run(c, "validate")
+    assert code == 1
+    assert out == "CODEOWNERS:6:1: out of date with the records' owners or x-crm.team; run `crm codeowners` to rewrite it\n"
+    assert run(c, "codeowners", "--check")[0] == 1
+    ok(c, "codeowners")
+    assert run(c, "validate")[0] == 0
+    assert f"/records/{POOL}.yaml bob@example.com carol@example.com" in (c / "CODEOWNERS").read_text()
+
+
+def test_validate_names_a_bad_team_entry_at_its_line(farm):
+    c = farm["carol"]
+    schema = c / "schema.yaml"
+    schema.write_text(schema.read_text().replace("bob@example.com: sales", "bob@example.com: boss"))
+    code, out, _ = run(c, "validate")
+    assert code == 1
+    line = schema.read_text().splitlines().index("    bob@example.com: boss") + 1
+    assert f"schema.yaml:{line}:" in out and "the role is manager or sales, not 'boss'" in out
+
+
+# ------------------------------------------------------------------ git config crm.view mine
+
+
+def _names(out: str) -> list[str]:
+    return sorted(row["id"] for row in json.loads(out))
+
+
+def test_crm_view_mine_makes_list_and_due_start_with_my_customers(farm):
+    a = farm["alice"]
+    assert _names(ok(a, "list", "--json")) == sorted([ACME, BOLT, POOL, SPARE])
+    git(a, "config", "crm.view", "mine")
+    assert _names(ok(a, "list", "--json")) == [ACME]
+    assert _names(ok(a, "list", "--json", "--all")) == sorted([ACME, BOLT, POOL, SPARE])
+    assert _names(ok(a, "list", "--json", "--pool")) == sorted([POOL, SPARE])
+    assert _names(ok(a, "due", "--json", "--days", "3660")) == [ACME]
+    assert _names(ok(a, "due", "--json", "--days", "3660", "--all")) == sorted([ACME, BOLT, POOL, SPARE])
+
+
+def test_crm_view_mine_starts_the_ui_on_my_customers(tmp_path):
+    import asyncio
+
+    from conftest_ui import fixed_workspace, screen_text, today
+    from tui.ui.app import CrmApp
+    from tui.ui.due import DueScreen
+
+    ws = fixed_workspace(tmp_path)
+    git(ws.root, "config", "crm.view", "mine")
+
+    async def go():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(3):
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.search.value == "owner:mine"
+            assert "6 of 19 customers" in screen_text(app)
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, DueScreen)
+            assert "Due (mine)" in screen_text(app)
+            assert all(s.owner == "alice@example.com" for _, s in app.screen.rows.queue)
+
+    asyncio.run(go())

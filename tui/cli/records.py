@@ -154,8 +154,11 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_log)
 
     p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days")
-    p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
-    p.add_argument("--owner", metavar="EMAIL")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
+                     "git config crm.view is mine)")
+    who.add_argument("--owner", metavar="EMAIL")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
                    help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
     p.add_argument("--json", action="store_true")
@@ -193,6 +196,7 @@ def add_filters(p) -> None:
     who.add_argument("--owner", metavar="EMAIL", default="")
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
 
@@ -201,6 +205,17 @@ def _me(ctx) -> str:
     from tui.core.gitrepo import Git
 
     return Git(ctx.ws.root).identity()[1]
+
+
+def _mine(args, ctx) -> bool:
+    """--mine, or no owner asked for and `git config crm.view mine` set."""
+    if args.mine:
+        return True
+    if args.all or args.owner or getattr(args, "pool", False):
+        return False
+    from tui.core.team import view_is_mine
+
+    return view_is_mine(ctx.ws.root)
 
 
 def _print_change(change) -> None:
@@ -229,7 +244,7 @@ def cmd_new(args, ctx) -> int:
 def _filter(args, ctx) -> Filter:
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
-        industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
+        industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
         due=args.due, invalid=args.invalid,
     )
 
@@ -438,7 +453,7 @@ def cmd_log(args, ctx) -> int:
 
 def cmd_due(args, ctx) -> int:
     today = ctx.today()
-    owner = _me(ctx) if args.mine else (args.owner or "")
+    owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
     catalog = ctx.catalog()
     queue = due_queue(catalog.summaries.values(), today, owner, args.days)
     if args.json:

@@ -7,7 +7,9 @@ read from a schema.yaml's text, so that a permission check can read them as of a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from tui.core.errors import CrmError, Problem
+from tui.core.gitrepo import Git
 from tui.core.pool import PoolRules, pool_rules
 from tui.core.schema import Schema
 
@@ -63,3 +65,9 @@ def team_problems(schema: Schema) -> list[Problem]:
         elif "@" not in str(email):
             found.append(Problem(schema.name, line, col, f"x-crm.team: {email!r} is not a git email (name@example.com)"))
     return found
+
+
+def view_is_mine(root: Path) -> bool:
+    """`git config crm.view mine`: the customer list and the due queue start with the user's own customers."""
+    proc = Git(root).run("config", "--get", "crm.view", check=False)
+    return proc.stdout.strip().lower() == "mine"
