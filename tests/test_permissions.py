@@ -317,3 +317,31 @@ def test_crm_view_mine_starts_the_ui_on_my_customers(tmp_path):
             assert all(s.owner == "alice@example.com" for _, s in app.screen.rows.queue)
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ reading the owner without parsing
+
+
+@pytest.mark.parametrize("text", [
+    'name: A\nowner: Alice@Example.com\n',
+    'name: A\nowner: alice@example.com   # since the fair\n',
+    'name: A\nowner: "bob@example.com"\n',
+    "name: A\n'owner': bob@example.com\n",
+    'name: A\n"\\x6fwner": bob@example.com\n',
+    '{name: A, owner: bob@example.com}\n',
+    'name: A\nnotes: |\n  owner: alice@example.com\n',
+    'name: A\nnotes: "was\n owner: alice@example.com"\nowner: bob@example.com\n',
+    'name: A\nowner:\n  bob@example.com\n',
+    'name: A\ncity: Oslo\n',
+    'name: A\nowner: &o bob@example.com\n',
+])
+def test_the_owner_read_without_parsing_is_the_owner_the_parser_reads(text):
+    from tui.core.permissions import _UNREADABLE, _owner
+    from tui.core.yamlparse import YamlProblem, parse
+
+    try:
+        data, _ = parse(text)
+        expected = str(data["owner"]).lower() if data.get("owner") else None
+    except YamlProblem:
+        expected = _UNREADABLE
+    assert _owner(text) == expected
