@@ -136,6 +136,11 @@ def main() -> None:
         print(f"`git push` of {args.commits:,} commits to a bare repository whose pre-receive hook runs "
               f"`crm check-permissions --pre-receive`: {seconds:.2f} s, refused ({refused} lines), exit {proc.returncode}")
         hook.unlink()
+        subprocess.run(["git", "fetch", "-q", str(repo), "main"], cwd=remote, check=True)  # objects only: FETCH_HEAD is no ref
+        tip = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+        seconds, proc = timed([*crm, "check-permissions", "--pre-receive"], cwd=remote, input=f"{base} {tip} refs/heads/main\n")
+        print(f"  `crm check-permissions --pre-receive` alone, in the bare repository, for those {args.commits:,} commits: "
+              f"{seconds:.2f} s, {len(proc.stdout.splitlines())} refused")
         seconds, proc = timed(["git", "push", "-q", str(remote), "HEAD:main"], cwd=repo)
         print(f"  the same push with no hook, for comparison: {seconds:.2f} s")
         _ssh_sync(tmp, remote, crm)

@@ -86,6 +86,15 @@ def test_a_manager_may_change_anything(farm):
     assert check(c, "origin/main..HEAD")[:2] == (0, "")
 
 
+def test_a_change_undone_in_the_same_push_changes_nothing_and_passes(farm):
+    a = farm["alice"]
+    ok(a, "set", BOLT, "city", "Berlin")
+    assert check(a, "origin/main..HEAD")[0] == 1
+    ok(a, "undo", BOLT)
+    assert check(a, "origin/main..HEAD")[:2] == (0, "")
+    ok(a, "sync")
+
+
 def test_sales_may_not_edit_a_pool_customer_without_claiming_nor_give_one_away(farm):
     a = farm["alice"]
     ok(a, "set", POOL, "city", "Oslo")

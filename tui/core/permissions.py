@@ -234,7 +234,13 @@ def check_commits(git: Git, commits: list[Commit], team: Team, base: str | None,
                            f"{team.claim_limit}; release one first (`crm release ID`)")
             if why:
                 refusals.append(Refusal(c.sha, c.author, path, why))
-    return forged + refusals
+    return forged + [r for r in refusals if not _undone(r.path, commits)]
+
+
+def _undone(path: str, commits: list[Commit]) -> bool:
+    """Whether the commits leave `path` as they found it (a change undone in the same push changes nothing)."""
+    versions = [(old, new) for c in commits for p, old, new in c.touches if p == path]
+    return bool(versions) and versions[0][0] == versions[-1][1]
 
 
 # ------------------------------------------------------------------ the two ways in

@@ -405,7 +405,7 @@ def _check_permissions(git: Git, upstream: str) -> None:
     if refusals:
         lines = "".join(f"\n  {r}" for r in refusals)
         raise SyncError(f"the team rules (x-crm.team in schema.yaml) do not allow {len(refusals)} of these changes; "
-                        f"nothing was pushed and nothing here changed:{lines}\nUndo them (`crm undo ID`), or ask a manager")
+                        f"nothing was pushed and nothing here changed:{lines}\nUndo them (`crm undo ID` for a commit, `git checkout -- FILE` for a hand edit), or ask a manager")
 
 
 def _remote_branch(git: Git, branch: str, upstream: str) -> str:
