@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitfarm import BASE_RECORD, PINNED, Farm, git, ok, run
 
@@ -354,3 +356,42 @@ def test_the_owner_read_without_parsing_is_the_owner_the_parser_reads(text):
     except YamlProblem:
         expected = _UNREADABLE
     assert _owner(text) == expected
+
+
+_emails = st.from_regex(r"[a-z][a-z0-9.]{0,8}@[a-z]{1,8}\.example", fullmatch=True)
+_owner_lines = st.one_of(
+    _emails.map(lambda e: f"owner: {e}"),
+    st.tuples(_emails, st.sampled_from(["  # note", "\t# x", " "])).map(lambda t: f"owner: {t[0]}{t[1]}"),
+    _emails.map(lambda e: f'owner: "{e}"'),
+    _emails.map(lambda e: f"owner: '{e}'"),
+    _emails.map(lambda e: f"'owner': {e}"),
+    _emails.map(lambda e: f"owner:\n  {e}"),
+    st.just("owner:"),
+    st.just("owner: null"),
+)
+_other_lines = st.one_of(
+    st.just("name: Acme"), st.just('country: "DE"'), st.just("notes: the owner moved"),
+    _emails.map(lambda e: f"notes: |\n  owner: {e}"), _emails.map(lambda e: f'notes: "was\n  owner: {e}"'),
+    _emails.map(lambda e: f"contacts:\n  - name: X\n    email: {e}"),
+)
+
+
+@given(st.lists(_other_lines, max_size=4), st.lists(_owner_lines, max_size=2), st.randoms())
+@settings(max_examples=300, deadline=None)
+def test_reading_the_owner_fast_always_agrees_with_the_parser(others, owners, rnd):
+    from tui.core.permissions import _UNREADABLE, _owner
+    from tui.core.yamlparse import YamlProblem, parse
+
+    lines = others + owners
+    rnd.shuffle(lines)
+    text = "\n".join(lines) + "\n"
+    try:
+        data, _ = parse(text)
+        expected = (str(data["owner"]).lower() if data.get("owner") else None) if isinstance(data, dict) else _UNREADABLE
+    except YamlProblem:
+        expected = _UNREADABLE
+    # On a record the parser reads, the fast read agrees. One it refuses (a duplicate key, say) is an
+    # invalid record that `crm validate` and `crm sync` refuse anyway; there the fast read may still
+    # name the owner its `owner:` line gives.
+    if expected is not _UNREADABLE:
+        assert _owner(text) == expected

@@ -75,11 +75,13 @@ def _is_record(path: str) -> bool:
     return path.startswith("records/") and path.count("/") == 1 and path.endswith(".yaml")
 
 
-def read_commits(git: Git, revs: list[str]) -> list[Commit]:
-    """The commits `revs` select, oldest first, with the records and schema.yaml each one changes (a merge:
-    what it changes against every parent, i.e. its own resolution)."""
+def read_commits(git: Git, revs: str, new_only: bool = False) -> list[Commit]:
+    """The commits of `revs` (a range, or with `new_only` a tip less everything the repository's refs reach),
+    oldest first, with the records and schema.yaml each one changes (a merge: what it changes against every
+    parent, i.e. its own resolution)."""
+    negate = ["--not", "--all", "--not"] if new_only else []
     out = git.run("-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "-c", "--raw", "--no-renames",
-                  "--no-abbrev", "--format=%x01%H %ae", *revs, "--").stdout
+                  "--no-abbrev", "--format=%x01%H %ae", *negate, "--end-of-options", revs, "--").stdout
     commits: list[Commit] = []
     for line in out.splitlines():
         if line.startswith("\x01"):
@@ -257,7 +259,9 @@ def check_range(git: Git, text: str) -> Report:
     if dots == "...":
         base = git.run("merge-base", left, right or "HEAD", check=False).stdout.strip() or None
     team = team_at(git, base)
-    commits = read_commits(git, [text])
+    if not team:  # no rules: nothing to read
+        return Report([], int(git.run("rev-list", "--count", "--end-of-options", text, "--").stdout.strip() or 0), team)
+    commits = read_commits(git, text)
     return Report(check_commits(git, commits, team, base), len(commits), team)
 
 
@@ -278,7 +282,9 @@ def check_pushes(git: Git, stdin: str, pusher: str | None = None) -> Report:
         base = None if ZERO.match(old) else old
         base = base or resolve(git, "HEAD")
         team = team_at(git, base)
-        commits = read_commits(git, [new, "--not", "--all"])
+        if not team:
+            continue
+        commits = read_commits(git, new, new_only=True)
         seen += len(commits)
         for r in check_commits(git, commits, team, base, pusher):
             refusals.setdefault((r.commit, r.path), r)
