@@ -4,6 +4,7 @@ repository, `crm sync` refusing), CODEOWNERS and `crm validate` reporting it sta
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,22 @@ def test_sales_may_not_change_the_rules_nor_promote_themselves_in_the_same_push(
     ]
 
 
+def test_a_change_slipped_into_a_merge_commit_is_refused_and_the_merged_sides_are_not(farm):
+    a, c = farm["alice"], farm["carol"]
+    ok(c, "set", BOLT, "grade", "A")  # carol's, pushed: already on the server
+    git(c, "push", "-q")
+    ok(a, "set", ACME, "grade", "B")
+    git(a, "fetch", "-q")
+    git(a, "merge", "-q", "--no-commit", "origin/main")
+    path = a / "records" / f"{BOLT}.yaml"
+    path.write_text(path.read_text().replace("city: Hamburg", "city: Berlin"))  # an evil merge: bob's customer
+    git(a, "commit", "-qam", "merge")
+    code, out, _ = check(a, "origin/main..HEAD")
+    assert code == 1
+    assert out.splitlines() == [f"{head(a)[:10]} {BOLT}: bob@example.com's customer; alice@example.com (sales) may change "
+                                "only their own (a manager may reassign it)"]
+
+
 def test_someone_not_in_the_team_may_change_no_customer(farm):
     d = farm.clone("dave")
     ok(d, "set", SPARE, "city", "Lima")
@@ -212,6 +229,23 @@ def test_the_pre_receive_hook_checks_a_new_branch_against_the_servers_rules(farm
     proc = subprocess.run(["git", "push", "origin", "HEAD:refs/heads/side"], cwd=b, capture_output=True, text=True)
     assert proc.returncode != 0
     assert f"{ACME}: alice@example.com's customer; bob@example.com (sales)" in proc.stderr
+
+
+def test_with_crm_pusher_the_hook_refuses_commits_authored_as_someone_else_unless_a_manager_pushes(farm):
+    install_hook(farm.remote)
+    a = farm["alice"]
+    git(a, "config", "user.email", "carol@example.com")  # alice's clone claims to be the manager
+    ok(a, "set", BOLT, "city", "Berlin")
+    env = dict(os.environ)
+    refused = subprocess.run(["git", "push", "origin", "HEAD:main"], cwd=a, capture_output=True, text=True,
+                             env={**env, "CRM_PUSHER": "alice@example.com"})
+    assert refused.returncode != 0
+    assert (f"remote: {head(a)[:10]} (author): authored as carol@example.com but pushed with alice@example.com's key; "
+            "only a manager pushes others' commits") in refused.stderr
+    landed = subprocess.run(["git", "push", "origin", "HEAD:main"], cwd=a, capture_output=True, text=True,
+                            env={**env, "CRM_PUSHER": "carol@example.com"})
+    assert landed.returncode == 0, landed.stderr
+    assert git(farm.remote, "rev-parse", "main").strip() == head(a)
 
 
 # ------------------------------------------------------------------ crm sync refuses
