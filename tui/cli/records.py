@@ -158,8 +158,11 @@ def register(sub) -> None:
                        description="Every reminder: follow-ups, contacts' birthdays, first-order anniversaries, "
                        "payments overdue or due, customers returning to the pool, and owned customers never touched; "
                        "overdue first, then today, then the next days. The KIND column (`kind` in --json) says which.")
-    p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
-    p.add_argument("--owner", metavar="EMAIL")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
+                     "git config crm.view is mine)")
+    who.add_argument("--owner", metavar="EMAIL")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
                    help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
     p.add_argument("--json", action="store_true")
@@ -197,6 +200,7 @@ def add_filters(p) -> None:
     who.add_argument("--owner", metavar="EMAIL", default="")
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
 
@@ -205,6 +209,17 @@ def _me(ctx) -> str:
     from tui.core.gitrepo import Git
 
     return Git(ctx.ws.root).identity()[1]
+
+
+def _mine(args, ctx) -> bool:
+    """--mine, or no owner asked for and `git config crm.view mine` set."""
+    if args.mine:
+        return True
+    if args.all or args.owner or getattr(args, "pool", False):
+        return False
+    from tui.core.team import view_is_mine
+
+    return view_is_mine(ctx.ws.root)
 
 
 def _print_change(change) -> None:
@@ -233,7 +248,7 @@ def cmd_new(args, ctx) -> int:
 def _filter(args, ctx) -> Filter:
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
-        industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
+        industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
         due=args.due, invalid=args.invalid,
     )
 
@@ -455,7 +470,7 @@ def cmd_due(args, ctx) -> int:
     from tui.core.reminders import queue as reminder_queue
 
     today = ctx.today()
-    owner = _me(ctx) if args.mine else (args.owner or "")
+    owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
     summaries = list(ctx.catalog().summaries.values())
     queue = reminder_queue(summaries, due_window(ctx, summaries, args.days), owner)
     if args.json:
@@ -489,9 +504,11 @@ def cmd_validate(args, ctx) -> int:
     from tui.core.store import load_catalog
 
     ws = ctx.ws
+    from tui.core.codeowners import stale_problems
     from tui.core.pool import pool_problems
+    from tui.core.team import team_problems
 
-    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema)]
+    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema) + team_problems(ws.schema)]
     if args.paths:
         for given in args.paths:
             given_path = Path(given)
@@ -510,6 +527,7 @@ def cmd_validate(args, ctx) -> int:
         for s in catalog.invalid():
             problems += list(s.problems)
         checked = len(catalog)
+        problems += [str(p) for p in stale_problems(ws)]
     for line in problems:
         print(line)
     if problems:

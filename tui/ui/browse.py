@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui.core.display import printable
 from tui.core.catalog import Filter
+from tui.core.team import view_is_mine
 from tui.ui.filters import FilterForm
 from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
 from tui.ui.sync import SYNC_BINDING, SyncStatus
@@ -51,6 +52,8 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
 class BrowseScreen(Screen):
     """Every customer, searched and filtered as you type, sorted by any column."""
 
+    _start_mine = False  # `git config crm.view mine`: start on `owner:mine` once the catalog (and `me`) is in
+
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/", tooltip="Search names, contacts, emails, phones, tags, notes"),
         *customer_bindings(),
@@ -83,6 +86,7 @@ class BrowseScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._start_mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`, applied once `me` is known
         self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
         self.table.window = self.app.window  # row markers for every kind of reminder
         self.table.focus()
@@ -102,6 +106,12 @@ class BrowseScreen(Screen):
     # ------------------------------------------------------------ the app tells us
 
     def records_changed(self, ids: set[str] | None = None) -> None:
+        if self._start_mine and self.app.loaded:
+            self._start_mine = False
+            if not self.search.value:
+                self.search.value = "owner:mine"
+                self.apply_query("owner:mine")
+                return
         self.table.rows_changed()
         self.update_status()
 

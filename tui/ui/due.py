@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from tui.core.catalog import Summary
 from tui.core.reminders import Reminder, queue
+from tui.core.team import view_is_mine
 from tui.ui.browse import customer_bindings
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 from tui.ui.table import Column, CustomerTable, RowContext, _owner, marker
@@ -107,6 +108,7 @@ class DueScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`; m shows everyone's
         self.records_changed()
         self.query_one("#due", CustomerTable).focus()
 
