@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
+from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -40,6 +41,8 @@ class Rules:
     idle_days: int = 90
     birthday_window_days: int = 7
     default_cadence_days: int = 30
+    free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
+    legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
 
     def cadence(self, grade: str | None) -> int:
         g = self.grades.get(grade or "")
@@ -89,6 +92,8 @@ def _rules(xcrm: dict) -> Rules:
         claim_limit=int(pool.get("claim_limit", 50)),
         idle_days=int(pool.get("idle_days", 90)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
+        free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
+        legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
     )
 
 
