@@ -183,6 +183,15 @@ def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY) -> list[Ma
     return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
 
 
+def catalog_matcher(catalog, rules) -> Matcher:
+    """A Matcher over a loaded catalog's customers (from their cached summaries; no file is read)."""
+    matcher = Matcher(rules)
+    for summary in catalog.summaries.values():
+        if summary.valid or summary.name != summary.id:
+            matcher.add_profile(summary_profile(summary, rules))
+    return matcher
+
+
 def scan(ws_or_catalog: Any, rules=None, min_score: float = LIKELY) -> list[Match]:
     """All likely pairs of a workspace (or of a loaded catalog, with its rules), blocked."""
     if rules is None:
@@ -190,8 +199,4 @@ def scan(ws_or_catalog: Any, rules=None, min_score: float = LIKELY) -> list[Matc
 
         rules = ws_or_catalog.rules
         ws_or_catalog = load_catalog(ws_or_catalog)
-    matcher = Matcher(rules)
-    for summary in ws_or_catalog.summaries.values():
-        if summary.valid or summary.name != summary.id:
-            matcher.add_profile(summary_profile(summary, rules))
-    return matcher.pairs(min_score)
+    return catalog_matcher(ws_or_catalog, rules).pairs(min_score)
