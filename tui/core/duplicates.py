@@ -147,7 +147,7 @@ class Matcher:
                     continue
                 seen.add(other)
                 score, reasons = compare(self.profiles[other], new)
-                if score >= min_score:
+                if reasons and score >= min_score:
                     out.append(Match(other, rid, score, reasons))
         return sorted(out, key=lambda m: (-m.score, m.keep))
 
@@ -171,7 +171,7 @@ class Matcher:
 
 def _match(a: Profile, b: Profile, min_score: float) -> Match | None:
     score, reasons = compare(a, b)
-    if score < min_score:
+    if not reasons or score < min_score:
         return None
     keep, other = _kept_first(a, b)
     return Match(keep.id, other.id, score, reasons)
