@@ -231,10 +231,10 @@ def cmd_new(args, ctx) -> int:
 
 def refuse_duplicate(ctx, fields: dict) -> None:
     """Warn when the new customer looks like one the workspace has; ask on a terminal, else refuse."""
-    from tui.core.duplicates import catalog_matcher
+    from tui.core.duplicates import summaries_matcher
 
     catalog = ctx.catalog()
-    matches = catalog_matcher(catalog, ctx.ws.rules).candidates(fields)
+    matches = summaries_matcher(catalog.summaries.values(), ctx.ws.rules).candidates(fields)
     if not matches:
         return
     one = lambda value: printable(value, one_line=True)  # noqa: E731

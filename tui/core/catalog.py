@@ -62,7 +62,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
     tags = tuple(_s(t) for t in data.get("tags") or () if t is not None) if isinstance(data.get("tags"), list) else ()
     words = [data.get("name"), data.get("name_local"), data.get("city"), data.get("industry"), data.get("notes"), rid]
     words += list(tags)
-    for key in ("products",):
+    for key in ("products", "merged_from"):  # a merged customer's old id finds the one it went into
         if isinstance(data.get(key), list):
             words += data[key]
     for contact in data.get("contacts") or ():

@@ -170,10 +170,10 @@ class Matcher:
 
 
 def _match(a: Profile, b: Profile, min_score: float) -> Match | None:
-    score, reasons = compare(a, b)
+    keep, other = _kept_first(a, b)
+    score, reasons = compare(keep, other)
     if not reasons or score < min_score:
         return None
-    keep, other = _kept_first(a, b)
     return Match(keep.id, other.id, score, reasons)
 
 
@@ -183,10 +183,10 @@ def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY) -> list[Ma
     return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
 
 
-def catalog_matcher(catalog, rules) -> Matcher:
-    """A Matcher over a loaded catalog's customers (from their cached summaries; no file is read)."""
+def summaries_matcher(summaries: Iterable, rules) -> Matcher:
+    """A Matcher over catalog summaries (their cached identity keys; no file is read)."""
     matcher = Matcher(rules)
-    for summary in catalog.summaries.values():
+    for summary in summaries:
         if summary.valid or summary.name != summary.id:
             matcher.add_profile(summary_profile(summary, rules))
     return matcher
@@ -199,4 +199,4 @@ def scan(ws_or_catalog: Any, rules=None, min_score: float = LIKELY) -> list[Matc
 
         rules = ws_or_catalog.rules
         ws_or_catalog = load_catalog(ws_or_catalog)
-    return catalog_matcher(ws_or_catalog, rules).pairs(min_score)
+    return summaries_matcher(ws_or_catalog.summaries.values(), rules).pairs(min_score)
