@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest_ui import ROOT, git, last_commit, screen_text, today
+from conftest_ui import ROOT, commit_workspace, last_commit, screen_text, today
 from textual.widgets import Input
 
 from tui.core.workspace import Workspace
@@ -37,13 +36,7 @@ def ws(tmp_path) -> Workspace:
     shutil.copy(ROOT / "schema.yaml", target / "schema.yaml")
     for rid, body in RECORDS.items():
         (target / "records" / f"{rid}.yaml").write_text(HEAD + body, encoding="utf-8")
-    git(target, "init", "-q", "-b", "main")
-    git(target, "config", "user.name", "Test User")
-    git(target, "config", "user.email", "alice@example.com")
-    git(target, "config", "commit.gpgsign", "false")
-    git(target, "add", "-A")
-    git(target, "commit", "-q", "-m", "start")
-    return Workspace(target)
+    return commit_workspace(target)
 
 
 async def settle(app, pilot) -> None:

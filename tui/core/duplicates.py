@@ -75,11 +75,12 @@ def _similarity(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
-def compare(a: Profile, b: Profile) -> tuple[float, tuple[str, ...]]:
-    """The score of a pair (0..1: the chance that at least one reason is right) and the reasons."""
+def compare(a: Profile, b: Profile, noise: frozenset[str] = frozenset()) -> tuple[float, tuple[str, ...]]:
+    """The score of a pair (0..1: the chance that at least one reason is right) and the reasons. Keys in
+    `noise` (a domain or phone that hundreds of customers share) are no reason."""
     reasons = []
     miss = 1.0
-    for key in sorted(a.keys & b.keys):
+    for key in sorted((a.keys & b.keys) - noise):
         kind, _, value = key.partition(":")
         reasons.append(f"same {WORDS[kind]} {value}")
         miss *= 1.0 - WEIGHTS[kind]
@@ -112,6 +113,7 @@ class Matcher:
         self.rules = rules
         self.profiles: dict[str, Profile] = {}
         self.index: dict[str, list[str]] = {}
+        self._noise: set[str] = set()
         for rid, data in customers:
             self.add(rid, data)
 
@@ -124,7 +126,10 @@ class Matcher:
             self.remove(p.id)
         self.profiles[p.id] = p
         for block in _blocks(p):
-            self.index.setdefault(block, []).append(p.id)
+            members = self.index.setdefault(block, [])
+            members.append(p.id)
+            if block in p.keys and _capped(block, len(members)):
+                self._noise.add(block)
 
     def remove(self, rid: str) -> None:
         p = self.profiles.pop(rid, None)
@@ -132,6 +137,8 @@ class Matcher:
             members = self.index.get(block, [])
             if rid in members:
                 members.remove(rid)
+                if not _capped(block, len(members)):
+                    self._noise.discard(block)
 
     def candidates(self, data: Mapping, min_score: float = LIKELY, rid: str = "") -> list[Match]:
         """The known customers `data` is probably a duplicate of, best first (keep = the known one)."""
@@ -146,15 +153,20 @@ class Matcher:
                 if other in seen or other == rid:
                     continue
                 seen.add(other)
-                score, reasons = compare(self.profiles[other], new)
+                score, reasons = compare(self.profiles[other], new, self.noise())
                 if reasons and score >= min_score:
                     out.append(Match(other, rid, score, reasons))
         return sorted(out, key=lambda m: (-m.score, m.keep))
+
+    def noise(self) -> frozenset[str]:
+        """Identity keys whose blocks are too big to say anything (see BLOCK_CAP)."""
+        return frozenset(self._noise)
 
     def pairs(self, min_score: float = LIKELY) -> list[Match]:
         """Every likely pair among the indexed customers, best first."""
         seen: set[tuple[str, str]] = set()
         out = []
+        noise = self.noise()
         for block, members in self.index.items():
             if len(members) < 2 or _capped(block, len(members)):
                 continue
@@ -163,23 +175,23 @@ class Matcher:
                 if pair in seen:
                     continue
                 seen.add(pair)
-                match = _match(self.profiles[x], self.profiles[y], min_score)
+                match = _match(self.profiles[x], self.profiles[y], min_score, noise)
                 if match:
                     out.append(match)
         return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
 
 
-def _match(a: Profile, b: Profile, min_score: float) -> Match | None:
+def _match(a: Profile, b: Profile, min_score: float, noise: frozenset[str] = frozenset()) -> Match | None:
     keep, other = _kept_first(a, b)
-    score, reasons = compare(keep, other)
+    score, reasons = compare(keep, other, noise)
     if not reasons or score < min_score:
         return None
     return Match(keep.id, other.id, score, reasons)
 
 
-def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY) -> list[Match]:
+def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY, noise: frozenset[str] = frozenset()) -> list[Match]:
     """Every pair compared (slow, quadratic): what blocking must agree with, for tests and checks."""
-    out = [m for a, b in combinations(list(profiles), 2) if (m := _match(a, b, min_score))]
+    out = [m for a, b in combinations(list(profiles), 2) if (m := _match(a, b, min_score, noise))]
     return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
 
 
