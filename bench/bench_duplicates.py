@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_core import TODAY, best, timed  # noqa: E402
+from bench.bench_core import best, cli_seconds, timed  # noqa: E402
 from bench.synth import generate  # noqa: E402
 from tui.core.duplicates import all_pairs, scan, summaries_matcher, summary_profile  # noqa: E402
 from tui.core.store import CACHE_NAME, load_catalog  # noqa: E402
@@ -49,13 +49,6 @@ def plant(root: Path, share: float = 0.02, seed: int = 11) -> int:
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "planted duplicates"], cwd=root, check=True)
     return planted
-
-
-def cli_seconds(ws: Path, *args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tui", *args], cwd=ws, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "CRM_TODAY": TODAY.isoformat()})
-    return time.perf_counter() - start
 
 
 def bench(n: int, folder: Path) -> None:

@@ -111,6 +111,8 @@ def registrable_domain(text: str, free_mail: frozenset[str] = FREE_MAIL) -> str 
 
 def fold(text: str) -> str:
     """Case and accents folded the way people retype names: Müller -> mueller, São -> sao, ß -> ss."""
+    if text.isascii():
+        return text.casefold()
     text = unicodedata.normalize("NFC", text).casefold().translate(_TWO_LETTERS)
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c))
@@ -121,9 +123,12 @@ def _clean(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _suffix_keys(legal_suffixes: tuple[str, ...]) -> tuple[str, ...]:
+def _suffix_keys(legal_suffixes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The suffixes cleaned as names are, longest first, and the last word (or CJK character) of each:
+    a name that ends in none of those has no suffix to drop."""
     keys = {_clean(s) for s in legal_suffixes}
-    return tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    ordered = tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    return ordered, frozenset(k.rsplit(" ", 1)[-1] for k in ordered) | frozenset(k[-1] for k in ordered if _CJK.match(k[-1]))
 
 
 def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
@@ -132,8 +137,8 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
     if not isinstance(name, str):
         return ""
     key = _clean(name)
-    suffixes = _suffix_keys(tuple(legal_suffixes))
-    while True:
+    suffixes, tails = _suffix_keys(tuple(legal_suffixes))
+    while key and (key.rsplit(" ", 1)[-1] in tails or key[-1] in tails):
         for suffix in suffixes:
             if key.endswith(suffix) and key != suffix:
                 head = key[: -len(suffix)]
@@ -142,6 +147,7 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
                     break
         else:
             return key
+    return key
 
 
 def _contacts(data: Mapping) -> list[Mapping]:
