@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from tui.core.identity import identity_keys, name_key
+from tui.core.identity import NAME_KEY, identity_keys, name_key
 
 LIKELY = 0.6  # the score from which a pair is reported (and `crm new` warns)
 NAME_ALIKE = 0.88  # names at least this similar (0..1, once folded) count as alike
@@ -64,9 +64,12 @@ def profile(rid: str, data: Mapping, rules) -> Profile:
 
 
 def summary_profile(summary, rules) -> Profile:
-    """A profile from the catalog's cached summary (no file is read)."""
-    weight = summary.order_count + len(summary.identity)
-    return Profile(summary.id, summary.name, summary.country, name_key(summary.name, rules.legal_suffixes), frozenset(summary.identity), weight)
+    """A profile from the catalog's cached summary (no file is read, no name folded again)."""
+    keys = [k for k in summary.identity if not k.startswith(NAME_KEY)]
+    key = next((k[len(NAME_KEY):] for k in summary.identity if k.startswith(NAME_KEY)), None)
+    if key is None:
+        key = name_key(summary.name, rules.legal_suffixes)
+    return Profile(summary.id, summary.name, summary.country, key, frozenset(keys), summary.order_count + len(keys))
 
 
 def _similarity(a: str, b: str) -> float:

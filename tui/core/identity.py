@@ -150,6 +150,9 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
     return key
 
 
+NAME_KEY = "n:"  # a catalog summary's identity carries its name_key under this tag
+
+
 def _contacts(data: Mapping) -> list[Mapping]:
     contacts = data.get("contacts")
     return [c for c in contacts if isinstance(c, Mapping)] if isinstance(contacts, list) else []
