@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,8 +63,12 @@ def bench(n: int, folder: Path) -> None:
     print(f"`crm duplicates --json`, no cache (parses every file): {cold:7.3f} s")
     time.sleep(2.1)  # let the files age past the cache's racy-write window, as on any real disk
     cli_seconds(root, "list")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     warm = min(cli_seconds(root, "duplicates", "--json") for _ in range(3))
-    print(f"`crm duplicates --json`, warm (the usual case):        {warm:7.3f} s")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / 3
+    print(f"`crm duplicates --json`, warm (the usual case):        {warm:7.3f} s wall, {cpu:.3f} s CPU "
+          f"(load average {os.getloadavg()[0]:.1f})")
     catalog = load_catalog(ws)
     rules = ws.rules
     pairs = scan(catalog, rules)
