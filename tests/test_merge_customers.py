@@ -97,7 +97,7 @@ def test_merge_is_one_commit_that_changes_keep_and_removes_other(ws):
     assert status(ws) == ""
     assert not (ws / "records/mueller-other.yaml").exists()
     body = git(ws, "log", "-1", "--format=%b")
-    assert "name, city, contacts.0.email" in body
+    assert "set differently, kept mueller-keep's value (settle with crm resolve): name, city" in body
 
 
 def test_merged_record_unions_by_identity_and_keeps_keeps_values(ws):
@@ -112,7 +112,7 @@ def test_merged_record_unions_by_identity_and_keeps_keeps_values(ws):
     assert [e["on"] for e in data["log"]] == ["2025-09-01", "2025-10-02"]  # union in date order, no repeat
     assert data["merged_from"] == ["mueller-other"]
     conflicts = {c["field"]: c["value"] for c in data["conflicts"]}
-    assert conflicts == {"name": "Mueller Lichttechnik", "city": "Bremen", "contacts.0.email": "H.Mueller@mueller-licht.de"}
+    assert conflicts == {"name": "Mueller Lichttechnik", "city": "Bremen"}  # an email in other case is the same email
     assert {c["by"] for c in data["conflicts"]} == {"mueller-other"}
     # KEEP's own lines stay as they were: the comment, the quoting, every original line in order
     assert "name: Müller Lichttechnik GmbH   # as on their letterhead\n" in text
@@ -195,3 +195,15 @@ def test_merged_record_keeps_earlier_merged_from():
     data, added = merged_record({"name": "A", "merged_from": ["x"]}, {"name": "A", "merged_from": ["y"], "city": "Oslo"}, "b")
     assert data == {"name": "A", "merged_from": ["x", "y", "b"], "city": "Oslo"}
     assert added == []
+
+
+def test_the_same_phone_or_email_spelled_otherwise_is_no_conflict():
+    keep = {"name": "A", "country": "DE", "contacts": [{"name": "Hans", "email": "h@a.de", "phone": "+49 40 1234567"}]}
+    other = {"name": "A", "country": "DE", "contacts": [{"name": "Hans", "email": "H@A.de", "phone": "040 1234567",
+                                                          "whatsapp": "+49 170 1"}]}
+    data, added = merged_record(keep, other, "b")
+    assert data["contacts"] == [{"name": "Hans", "email": "h@a.de", "phone": "+49 40 1234567", "whatsapp": "+49 170 1"}]
+    assert added == []
+    other["contacts"][0]["phone"] = "040 7654321"  # another number: kept as a conflict
+    data, added = merged_record(keep, other, "b")
+    assert [(e["field"], e["value"]) for e in added] == [("contacts.0.phone", "040 7654321")]

@@ -16,7 +16,8 @@ from tui.core import conflicts as cf
 from tui.core.changes import short
 from tui.core.errors import CrmError, InvalidRecord, UsageError
 from tui.core.gitrepo import Git
-from tui.core.merge import merge_data, rewrite
+from tui.core.identity import PHONE_FIELDS, email_key, phone_e164
+from tui.core.merge import identity, merge_data, rewrite
 from tui.core.transaction import Change, Transaction
 from tui.core.workspace import ID_PATTERN, Workspace
 
@@ -32,9 +33,30 @@ class Merged:
     conflicts: tuple[str, ...]  # the fields set differently, now in KEEP's conflicts block
 
 
+def _spelled_alike(keep: dict, other: dict) -> dict:
+    """OTHER's data with a contact's email or phone that is KEEP's in another spelling (`H.Mueller@...`,
+    `040 1234567` for `+49 40 1234567`) written as KEEP has it: the same value is no conflict."""
+    ours = keep.get("contacts") if isinstance(keep.get("contacts"), list) else []
+    theirs = other.get("contacts") if isinstance(other.get("contacts"), list) else []
+    by_identity = {identity("contacts", c): c for c in ours if isinstance(c, dict)}
+    countries = [d.get("country") if isinstance(d.get("country"), str) else None for d in (keep, other)]
+    contacts = []
+    for contact in theirs:
+        mine = by_identity.get(identity("contacts", contact)) if isinstance(contact, dict) else None
+        if mine is not None:
+            contact = dict(contact)
+            for field, key in (("email", lambda v, _: email_key(v)), *((f, phone_e164) for f in PHONE_FIELDS)):
+                a, b = mine.get(field), contact.get(field)
+                if isinstance(a, str) and isinstance(b, str) and a != b and key(a, countries[0]) is not None \
+                        and key(a, countries[0]) == key(b, countries[1]):
+                    contact[field] = a
+        contacts.append(contact)
+    return {**other, "contacts": contacts} if theirs else other
+
+
 def merged_record(keep: dict, other: dict, other_id: str, by: str | None = None, on=None) -> tuple[dict, list[dict]]:
     """KEEP's data with OTHER's merged in, and the conflict entries the merge added."""
-    theirs = {k: v for k, v in other.items() if k != KEY}
+    theirs = {k: v for k, v in _spelled_alike(keep, other).items() if k != KEY}
     merged, added = merge_data({}, keep, theirs, by or other_id, on)
     before = keep.get(KEY) if isinstance(keep.get(KEY), list) else []
     extra = other.get(KEY) if isinstance(other.get(KEY), list) else []
