@@ -234,3 +234,25 @@ def test_crm_new_refuses_a_likely_duplicate_without_yes(tmp_path):
     assert (ws / "records" / f"{made.stdout.split()[-1]}.yaml").exists()
     other = ok(ws, "new", "Müller Lichttechnik", "--country", "AT")  # another country: not a duplicate
     assert "looks like" not in other.stderr
+
+
+@pytest.mark.parametrize("answer, created", [("y\n", True), ("\n", False)])
+def test_crm_new_on_a_terminal_asks(tmp_path, answer, created):
+    import pty
+    import subprocess
+
+    from faultkit import command
+
+    ws = _dupes_ws(tmp_path)
+    controller, terminal = pty.openpty()  # stdin is a terminal, so crm asks; the answer is typed ahead
+    os.write(controller, answer.encode())
+    try:
+        proc = subprocess.run(command(ws, ["new", "Mueller Lichttechnik", "--country", "DE"]), cwd=ws, stdin=terminal,
+                              capture_output=True, text=True, env=ENV, timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert "looks like a customer you already have" in proc.stderr
+    made = sorted(p.name for p in (ws / "records").iterdir() if p.name.startswith("mueller-lichttechnik-"))
+    assert bool(made) is created
+    assert proc.returncode == (0 if created else 2)
