@@ -65,6 +65,10 @@ def test_registrable_domain_of_urls_hosts_and_emails():
     assert registrable_domain("wang@qq.com", FREE_MAIL) is None
     assert registrable_domain("wang@qq.com", frozenset()) == "qq.com"
     assert registrable_domain("no domain here", FREE_MAIL) is None
+    assert registrable_domain("https://user:pw@shop.mueller.de:8080/x", FREE_MAIL) == "mueller.de"
+    assert registrable_domain("http://192.168.1.10/crm", FREE_MAIL) is None
+    assert registrable_domain("https://www.münchen-licht.de", FREE_MAIL) == "münchen-licht.de"
+    assert registrable_domain("co.uk", FREE_MAIL) is None  # a public suffix is nobody's domain
 
 
 @pytest.mark.parametrize("a, b", [

@@ -69,14 +69,14 @@ def email_key(text: str) -> str | None:
 
 def _host(text: str) -> str | None:
     value = text.strip().casefold()
-    if "@" in value:
+    if "@" in value and "://" not in value:
         key = email_key(value)
         return key.rsplit("@", 1)[1] if key else None
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
     value = re.split(r"[/?#]", value, maxsplit=1)[0].rsplit("@", 1)[-1]
     value = value.split(":", 1)[0].strip(".")
-    if not value or "." not in value or not re.fullmatch(r"[\w.-]+", value):
-        return None
+    if not value or "." not in value or not re.fullmatch(r"[\w.-]+", value) or re.fullmatch(r"[\d.]+", value):
+        return None  # not a host name (an IP address says nothing about a company)
     return value
 
 
@@ -89,8 +89,10 @@ def _suffixes():
 
 @lru_cache(maxsize=65536)
 def _registrable(host: str) -> str | None:
+    """The registrable domain, spelled as people write it (münchen-licht.de, not its xn-- form)."""
     try:
-        return _suffixes().privatesuffix(host.encode("idna").decode("ascii"))
+        domain = _suffixes().privatesuffix(host.encode("idna").decode("ascii"))
+        return domain.encode("ascii").decode("idna") if domain else None
     except UnicodeError:
         return _suffixes().privatesuffix(host)
 
