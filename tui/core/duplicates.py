@@ -42,7 +42,7 @@ class Profile(NamedTuple):
     country: str
     key: str  # name_key of the name
     keys: frozenset[str]  # identity keys (identity.identity_keys)
-    weight: int  # how much the record holds: the one with more is kept
+    weight: int  # how much the record holds (orders, identity keys): the one with more is kept
 
     def name_blocks(self) -> set[str]:
         if not self.key:
@@ -51,16 +51,13 @@ class Profile(NamedTuple):
         return words | {"k:" + self.key, "f:" + self.key.replace(" ", "")[:PREFIX]}
 
 
-def _weight(data: Mapping) -> int:
-    return sum(len(data.get(k) or ()) for k in ("contacts", "orders", "log") if isinstance(data.get(k), list)) + len(data)
-
-
 def profile(rid: str, data: Mapping, rules) -> Profile:
-    """A record's profile, from its data."""
+    """A record's profile, from its data (weighed as summary_profile weighs it: orders and keys)."""
     name = data.get("name") if isinstance(data.get("name"), str) else ""
     country = data.get("country") if isinstance(data.get("country"), str) else ""
-    return Profile(rid, name, country, name_key(name, rules.legal_suffixes), frozenset(identity_keys(data, rules.free_mail_domains)),
-                   _weight(data))
+    keys = frozenset(identity_keys(data, rules.free_mail_domains))
+    orders = len(data["orders"]) if isinstance(data.get("orders"), list) else 0
+    return Profile(rid, name, country, name_key(name, rules.legal_suffixes), keys, orders + len(keys))
 
 
 def summary_profile(summary, rules) -> Profile:
