@@ -207,3 +207,27 @@ def test_the_same_phone_or_email_spelled_otherwise_is_no_conflict():
     other["contacts"][0]["phone"] = "040 7654321"  # another number: kept as a conflict
     data, added = merged_record(keep, other, "b")
     assert [(e["field"], e["value"]) for e in added] == [("contacts.0.phone", "040 7654321")]
+
+
+def test_undo_of_other_points_to_undo_of_keep(ws):
+    ok(ws, "merge", "mueller-keep", "mueller-other")
+    head = git(ws, "rev-parse", "HEAD")
+    proc = crm(ws, "undo", "mueller-other")
+    assert proc.returncode == 2
+    assert "mueller-other was merged into mueller-keep by" in proc.stderr and "`crm undo mueller-keep`" in proc.stderr
+    assert git(ws, "rev-parse", "HEAD") == head
+
+
+def test_undo_of_one_record_of_a_batch_commit_gives_back_only_that_record(ws):
+    from tui.core.transaction import Transaction
+    from tui.core.workspace import Workspace
+
+    w = Workspace.find(ws)
+    with Transaction(w, "test") as tx:
+        keep, acme = tx.read("mueller-keep"), tx.read("acme-x1")
+        tx.land_many([(keep, keep.text + "notes: imported\n"), (acme, acme.text + "city: Boston\n")], "import sheet.csv: 2 updated")
+    ok(ws, "undo", "acme-x1")
+    assert "notes: imported" in (ws / "records/mueller-keep.yaml").read_text()
+    assert "Boston" not in (ws / "records/acme-x1.yaml").read_text()
+    names = git(ws, "show", "--no-renames", "--name-status", "--format=", "HEAD").split()
+    assert names == ["M", "records/acme-x1.yaml"]

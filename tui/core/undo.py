@@ -16,6 +16,7 @@ from tui.core.conflicts import is_conflict
 from tui.core.errors import CrmError, UsageError
 from tui.core.history import HistoryEntry, read_blobs, record_history
 from tui.core.merge import load, merge_data, rewrite
+from tui.core.merge_customers import SUBJECT as MERGE_SUBJECT
 from tui.core.record import Record
 from tui.core.transaction import Change, Transaction
 from tui.core.workspace import Workspace
@@ -56,7 +57,13 @@ def undo(ws: Workspace, rid: str, today=dt.date.today, target: HistoryEntry | No
         what = target.subject.split(": ", 1)[-1] if target.subject.startswith(f"{rid}: ") else target.subject
         message = f"{rid}: undo {what} ({target.short})"
 
-        others = _companions(tx, target, relpath)
+        merge = MERGE_SUBJECT.match(target.subject)
+        if merge and merge[2] == rid:
+            raise UsageError(f"{rid} was merged into {merge[1]} by {target.short}; undo the merge with `crm undo {merge[1]}`, "
+                             "which puts both back")
+        # A change of this record that touched others too (a merge) is undone whole; an import's or a
+        # sweep's commit, named after no record, gives back only this record's part.
+        others = _companions(tx, target, relpath) if target.subject.startswith(f"{rid}: ") else []
         if others and current != after:
             raise CrmError(f"{rid}: {target.short} ({what}) also changed {', '.join(r for r, _, _ in others)}, and {rid} changed "
                            f"since; undo the later change first (`crm history {rid}` lists them)")
