@@ -260,3 +260,10 @@ def test_crm_new_on_a_terminal_asks(tmp_path, answer, created):
     made = sorted(p.name for p in (ws / "records").iterdir() if p.name.startswith("mueller-lichttechnik-"))
     assert bool(made) is created
     assert proc.returncode == (0 if created else 2)
+
+
+def test_list_json_keys_stay_as_documented(tmp_path):
+    ws = _dupes_ws(tmp_path)
+    row = json.loads(ok(ws, "list", "--json").stdout)[0]
+    assert "identity" not in row  # the scan's keys are the catalog's business, not the documented output
+    assert {"id", "name", "country", "valid", "problems"} <= set(row)

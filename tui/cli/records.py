@@ -256,7 +256,7 @@ def _filter(args, ctx) -> Filter:
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "identity")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
