@@ -153,6 +153,7 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
 
 
 NAME_KEY = "n:"  # a catalog summary's identity carries its name_key under this tag
+PHONE_FIELDS = ("phone", "mobile", "whatsapp", "tel", "phones")  # of the record and of each contact
 
 
 def _contacts(data: Mapping) -> list[Mapping]:
@@ -182,9 +183,6 @@ def identity_keys(data: Mapping, free_mail: frozenset[str] = FREE_MAIL) -> tuple
         if (domain := registrable_domain(value, free_mail)) is not None:
             keys.add("d:" + domain)
     return tuple(sorted(keys))
-
-
-PHONE_FIELDS = ("phone", "mobile", "whatsapp", "tel", "phones")
 
 
 def _values(value) -> list[str]:
