@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
+from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -38,6 +39,8 @@ class Rules:
     frequency_loyal: int = 5
     birthday_window_days: int = 7
     default_cadence_days: int = 30
+    free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
+    legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
 
     def cadence(self, grade: str | None) -> int:
         g = self.grades.get(grade or "")
@@ -84,6 +87,8 @@ def _rules(xcrm: dict) -> Rules:
         frequency_regular=int(freq.get("regular", 2)),
         frequency_loyal=int(freq.get("loyal", 5)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
+        free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
+        legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
     )
 
 
