@@ -232,6 +232,7 @@ def row_data(columns: list[Column], values: list[Any], parsers: list, today: dt.
     order: dict[str, Any] = {}
     problems = []
     for column, parse_cell, value in zip(columns, parsers, values):
+        value = sv.unneutral(value)
         if column.kind in ("derived", "skip") or value is None or sv.clean(value) == "":
             continue
         if column.kind == "plain":

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell as a formula
 _SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
 
 # What people write for a currency, beside the ISO code itself. ¥ is the yuan: the users are Chinese
@@ -44,6 +45,13 @@ COUNTRY_ALIASES = {
     "ivory coast": "CI", "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "moldova": "MD", "沙特": "SA",
     "沙特阿拉伯": "SA", "澳洲": "AU", "新西兰": "NZ", "德國": "DE", "美國": "US", "英國": "GB",
 }
+
+
+def unneutral(value: Any) -> Any:
+    """A cell an export neutralised (`'=1+2`, so no spreadsheet runs it) back as it was (`=1+2`)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and value[1] in FORMULA_START:
+        return value[1:]
+    return value
 
 
 def clean(value: Any) -> str:
