@@ -147,7 +147,7 @@ def test_the_header_vocabulary_in_both_languages(crm, workspace, tmp_path, heade
     for line in ['country: "NO"', "grade: B", "stage: quoted", "credit: AA", "owner: alice@example.com",
                  "website: https://www.lysoglamper.example", "employees: 40", "founded: 2008",
                  "payment_terms: [T/T 30/70, L/C]", "cooperation_since: 2023-01-09", "    role: Innkjøpssjef",
-                 "    birthday: 1983-04-05", "    wechat: kari_wx", "    date: 2026-10-02", "    currency: EUR"]:
+                 "    birthday: 1983-04-05", "    wechat: kari_wx", "  - date: 2026-10-02", "    currency: EUR"]:
         assert line in text, line
 
 

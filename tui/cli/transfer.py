@@ -61,9 +61,8 @@ def _progress():
 def print_plan(plan) -> None:
     print(f"{printable(plan.source, True)} ({printable(plan.sheet.name, True)}, {plan.sheet.encoding}): "
           f"{len(plan.rows)} rows")
-    width = max((len(c.header) for c in plan.columns), default=0)
     for c in plan.columns:
-        print(f"  {printable(c.header, True):<{width}} -> {printable(c.describe(), True)}")
+        print(f"  {printable(c.header, True)} -> {printable(c.describe(), True)}")
     for row in plan.rows:
         print(f"row {row.line}: {printable(row.describe(), True)}")
 

@@ -507,7 +507,9 @@ class _Planner:
         new = {}
         for rid, data in self.news.items():
             text = record_text(self.ws.schema.order, data)
-            problems = _problems(self.ws, f"records/{rid}.yaml", text, set())
+            # The data the text was rendered from is validated as it is (yamledit's renderer round-trips), which
+            # spares parsing 10,000 new texts again.
+            problems = [p.message for p in self.ws.schema.validate(data, f"records/{rid}.yaml", text=text)]
             if problems:
                 for plan in self.rows_of[rid]:
                     plan.action, plan.why = "invalid", "; ".join(problems)
