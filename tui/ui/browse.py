@@ -53,6 +53,8 @@ class BrowseScreen(Screen):
         Binding("n", "app.new", "New", show=False, tooltip="Add a customer"),
         Binding("d", "app.due", "Due", tooltip="Who to follow up: overdue, today, the next 7 days"),
         Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
+        Binding("I", "app.import_file", "Import", show=False, key_display="shift+i",
+                tooltip="Import customers from a .csv, .xlsx or .vcf file: a dry run first, then one commit"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
         Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
         Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),
