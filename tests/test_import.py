@@ -209,6 +209,18 @@ def test_a_row_matching_a_customer_updates_it_in_place_and_a_reimport_commits_no
     assert commits(workspace) == before + 1
 
 
+def test_rows_of_one_customer_that_differ_import_once_and_then_commit_nothing(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "twice.csv", ["编号", "客户名称", "所在国家", "联系人", "职位"], [
+        ["001", "ABC有限公司", "中国", "李经理", "经理"], ["002", "ABC有限公司", "中国", "李经理", "总监"]])
+    first = crm("import", str(sheet))
+    assert first.stdout.strip() == "import twice.csv: 1 new, 0 updated, 0 skipped"
+    text = next((workspace / "records").glob("abc-*.yaml")).read_text(encoding="utf-8")
+    assert 'number: "001"' in text and "role: 经理" in text  # the first row wins
+    head = git(workspace, "rev-parse", "HEAD")
+    again = crm("import", str(sheet))
+    assert "nothing to change" in again.stdout and git(workspace, "rev-parse", "HEAD") == head
+
+
 def test_an_import_failing_half_way_leaves_no_commit_and_no_file(workspace, tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_TODAY", TODAY)
     sheet = write_csv(tmp_path / "many.csv", ["Company", "Country"], [[f"Firma {i} GmbH", "DE"] for i in range(30)])

@@ -87,8 +87,8 @@ def cmd_import(args, ctx) -> int:
         return 1 if skipped else 0
     if args.dry_run:
         print_plan(plan)
-        print(f"dry run: {plan.message.removeprefix('import ')}; {plan.count('duplicate')} rows merged into others, "
-              f"{plan.count('same')} unchanged; nothing was written", file=sys.stderr)
+        print(f"dry run: {plan.message.removeprefix('import ')}; merged into an earlier row: {plan.count('duplicate')}, "
+              f"unchanged: {plan.count('same')}; nothing was written", file=sys.stderr)
         return 1 if skipped else 0
     for row in plan.rows:
         if row.action == "invalid":

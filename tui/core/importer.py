@@ -338,12 +338,13 @@ class Update:
         self.data = record.data or {}
         self.order = order
         self.today = today
+        self.given: set[str] = set()  # fields an earlier row of this file gave: the first row wins, as in merge_rows
 
     def apply(self, row: dict, by_id: bool) -> list[str]:
         """Splice in what `row` says differently; returns the changed field paths. EditError leaves the text as it was."""
         text, changed = self.text, []
         for key, value in row.items():
-            if key.startswith("_") or (key == "name" and not by_id):
+            if key.startswith("_") or (key == "name" and not by_id) or (key in self.given and key not in UNION):
                 continue
             old = self.data.get(key)
             if key == "contacts":
@@ -358,8 +359,9 @@ class Update:
                     text = self._set(text, (key,), merged, changed)
             elif not _equal(old, value):
                 text = self._set(text, (key,), value, changed)
-        if "cooperation_years" in row:
+        if "cooperation_years" in row and "cooperation_years" not in self.given:
             text = self._cooperation(text, row["cooperation_years"], changed)
+        self.given.update(k for k in row if k not in ("contacts",))
         self.text = text
         self.data = parse(text)[0] if changed else self.data
         return changed
@@ -379,8 +381,10 @@ class Update:
                 text = append_value(text, ("contacts",), contact, after=keys_before(self.order, "contacts"))
                 continue
             for k, v in contact.items():
-                if not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
+                path = f"contacts.{i}.{k}"
+                if path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
                     text = self._set(text, ("contacts", i, k), v, changed)
+                self.given.add(path)
         return text
 
     def _order(self, text: str, order: dict, dated: bool, changed: list[str]) -> str:
