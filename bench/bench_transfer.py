@@ -1,5 +1,8 @@
 """Import and export figures: `python bench/bench_transfer.py [--rows 1000,10000]`.
 
+Figures are wall-clock seconds and, in brackets, the CPU seconds of this process and its git children:
+on a shared machine the CPU figure is what an idle one would take.
+
 Imports N synthetic spreadsheet rows (Chinese headers, CSV and XLSX) into an empty workspace, end to end
 through `run_import` (read, map, parse, match, validate, write, one commit), then exports a workspace
 of the largest N to each format. Prints seconds; asserts nothing.
@@ -63,6 +66,11 @@ def write_xlsx(path: Path, data: list[list]) -> None:
     book.close()
 
 
+def cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def fresh(folder: Path) -> Workspace:
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
     for key, value in (("user.name", "Bench"), ("user.email", "bench@example.com"), ("commit.gpgsign", "false")):
@@ -84,10 +92,10 @@ def main() -> None:
                 sheet = base / f"customers-{n}.{kind}"
                 writer(sheet, data)
                 ws = fresh(base / f"ws-{kind}-{n}")
-                start = time.perf_counter()
+                start, used = time.perf_counter(), cpu()
                 plan, change = run_import(ws, sheet, today=TODAY)
                 took = time.perf_counter() - start
-                print(f"import {n:>6,} rows {kind:<4}: {took:6.2f} s  ({change.message})")
+                print(f"import {n:>6,} rows {kind:<4}: {took:6.2f} s  (cpu {cpu() - used:5.2f} s)  {change.message}")
                 last = ws
         if last is None:
             return
@@ -95,9 +103,10 @@ def main() -> None:
         chosen = select(catalog.summaries.values(), Filter(), TODAY)
         for fmt in ("csv", "xlsx", "vcf", "json"):
             buffer = io.BytesIO() if fmt == "xlsx" else io.StringIO()
-            start = time.perf_counter()
+            start, used = time.perf_counter(), cpu()
             count = export(fmt, buffer, customers(last, chosen), last.rules, TODAY)
-            print(f"export {len(chosen):>6,} customers {fmt:<4}: {time.perf_counter() - start:6.2f} s  ({count:,} rows)")
+            print(f"export {len(chosen):>6,} customers {fmt:<4}: {time.perf_counter() - start:6.2f} s  (cpu {cpu() - used:5.2f} s)  "
+                  f"{count:,} rows")
 
 
 if __name__ == "__main__":

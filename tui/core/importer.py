@@ -232,9 +232,9 @@ def row_data(columns: list[Column], values: list[Any], parsers: list, today: dt.
     order: dict[str, Any] = {}
     problems = []
     for column, parse_cell, value in zip(columns, parsers, values):
-        value = sv.unneutral(value)
-        if column.kind in ("derived", "skip") or value is None or sv.clean(value) == "":
+        if column.kind in ("derived", "skip") or value is None or value == "" or (isinstance(value, str) and value.isspace()):
             continue
+        value = sv.unneutral(value)
         if column.kind == "plain":
             data[column.target] = sv.text(value)
             continue

@@ -56,6 +56,8 @@ def unneutral(value: Any) -> Any:
 
 def clean(value: Any) -> str:
     """A cell as text: numbers without a spurious `.0`, whitespace trimmed (None and NaN are empty)."""
+    if isinstance(value, str):
+        return " ".join(value.split())  # str.split knows the ideographic space too
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -68,7 +70,7 @@ def clean(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return " ".join(str(value).replace("\u3000", " ").split())
+    return " ".join(str(value).split())
 
 
 @lru_cache(maxsize=1)
@@ -100,14 +102,14 @@ def country(value: Any) -> str:
     text = clean(value)
     if not text:
         raise ValueError("empty country")
-    key = text.casefold().strip(" .")
+    key = text.casefold()
     if len(text) == 2 and text.isascii() and text.isalpha():
         import pycountry
 
         if pycountry.countries.get(alpha_2=text.upper()):
             return text.upper()
     names = _country_names()
-    found = names.get(key) or names.get(key.removesuffix("国").strip()) if key else None
+    found = names.get(key) or names.get(key.strip(" .")) or names.get(key.removesuffix("国").strip())
     if found:
         return found
     raise ValueError(f"{text!r} is not a country crm knows; write its name (Germany, 德国) or ISO code (DE)")
@@ -292,6 +294,8 @@ def words(value: Any) -> list[str]:
 def text(value: Any) -> str:
     """Text as typed (a multi-line cell keeps its lines)."""
     if isinstance(value, str):
-        lines = [" ".join(line.replace("\u3000", " ").split()) for line in value.replace("\r\n", "\n").split("\n")]
+        if "\n" not in value and "\r" not in value:
+            return " ".join(value.split())
+        lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").split("\n")]
         return "\n".join(lines).strip("\n")
     return clean(value)
