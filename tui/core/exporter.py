@@ -155,7 +155,7 @@ def write_xlsx(out: IO[bytes], rows: Iterable[Customer], rules: Rules, today: dt
     return r
 
 
-def _card(c: Customer, contact: dict, version: str):
+def _card(c: Customer, contact: dict, index: int, version: str):
     import vobject
 
     card = vobject.vCard()
@@ -183,7 +183,7 @@ def _card(c: Customer, contact: dict, version: str):
     if c.data.get("country") or c.data.get("city") or c.data.get("address"):
         card.add("adr").value = vobject.vcard.Address(street=str(c.data.get("address") or ""), city=str(c.data.get("city") or ""),
                                                       country=str(c.data.get("country") or ""))
-    card.add("note").value = f"crm id: {c.summary.id}"
+    card.add("uid").value = f"{c.summary.id}-{index}"  # stable, so a phone updates the card on a second export
     if version == "4.0":
         card.add("kind").value = "individual"
     card.add("version").value = version
@@ -195,8 +195,8 @@ def write_vcards(out: IO[str], rows: Iterable[Customer], version: str = "3.0") -
     n = 0
     for c in rows:
         contacts = [x for x in (c.data.get("contacts") or []) if isinstance(x, dict)] or [{}]
-        for contact in contacts:
-            out.write(_card(c, contact, version).serialize())
+        for index, contact in enumerate(contacts):
+            out.write(_card(c, contact, index, version).serialize())
             n += 1
     return n
 

@@ -380,8 +380,11 @@ class Update:
                 changed.append("contacts")
                 text = append_value(text, ("contacts",), contact, after=keys_before(self.order, "contacts"))
                 continue
+            numbers = {phone_e164(str(known[i][k])) for k in CONTACT_KEYS[1:] if known[i].get(k)} - {None}
             for k, v in contact.items():
                 path = f"contacts.{i}.{k}"
+                if k in CONTACT_KEYS[1:] and k not in known[i] and phone_e164(str(v)) in numbers:
+                    continue  # the contact has this number already, under another kind
                 if path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
                     text = self._set(text, ("contacts", i, k), v, changed)
                 self.given.add(path)
