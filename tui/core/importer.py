@@ -293,6 +293,11 @@ def _contact_index(contacts: Any, contact: dict) -> int | None:
     return None
 
 
+def _has_number(contact: dict, number: Any) -> bool:
+    numbers = {phone_e164(str(contact[k])) for k in CONTACT_KEYS[1:] if contact.get(k)} - {None}
+    return phone_e164(str(number)) in numbers
+
+
 def _order_index(orders: Any) -> int | None:
     if not isinstance(orders, list):
         return None
@@ -366,6 +371,10 @@ class Update:
         self.data = parse(text)[0] if changed else self.data
         return changed
 
+    def _now(self, text: str) -> dict:
+        """The data of `text`: the record's as read while this row has changed nothing yet."""
+        return self.data if text is self.text else parse(text)[0]
+
     def _set(self, text: str, path: tuple, value: Any, changed: list[str]) -> str:
         after = keys_before(self.order, path[0]) if len(path) == 1 else ()
         style = '"' if path[-1] in QUOTED_FIELDS else None
@@ -374,16 +383,15 @@ class Update:
 
     def _contacts(self, text: str, contacts: list[dict], changed: list[str]) -> str:
         for contact in contacts:
-            known = parse(text)[0].get("contacts")
+            known = self._now(text).get("contacts")
             i = _contact_index(known, contact)
             if i is None:
                 changed.append("contacts")
                 text = append_value(text, ("contacts",), contact, after=keys_before(self.order, "contacts"))
                 continue
-            numbers = {phone_e164(str(known[i][k])) for k in CONTACT_KEYS[1:] if known[i].get(k)} - {None}
             for k, v in contact.items():
                 path = f"contacts.{i}.{k}"
-                if k in CONTACT_KEYS[1:] and k not in known[i] and phone_e164(str(v)) in numbers:
+                if k in CONTACT_KEYS[1:] and k not in known[i] and _has_number(known[i], v):
                     continue  # the contact has this number already, under another kind
                 if path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
                     text = self._set(text, ("contacts", i, k), v, changed)
@@ -391,7 +399,7 @@ class Update:
         return text
 
     def _order(self, text: str, order: dict, dated: bool, changed: list[str]) -> str:
-        orders = parse(text)[0].get("orders")
+        orders = self._now(text).get("orders")
         i = _order_index(orders)
         if i is None:
             changed.append("orders")
