@@ -590,6 +590,12 @@ class CrmApp(Syncing, App[int]):
         if not isinstance(self.screen, DuplicatesScreen):
             self.push_screen(DuplicatesScreen())
 
+    def action_import_file(self) -> None:
+        from tui.ui.transfer import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
+
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
             self.push_screen(ProblemsScreen())
