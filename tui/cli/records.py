@@ -91,14 +91,18 @@ MAX_DAYS = 3660  # ten years ahead is as far as a follow-up queue needs to look
 
 
 def register(sub) -> None:
-    p = sub.add_parser("new", help="add a customer; prints the new id last",
+    p = sub.add_parser("new", help="add a customer (yours, graded x-crm.new_grade); prints the new id last",
                        description="Add a customer as records/<id>.yaml (one commit). The id is made from the name "
-                       "plus a random suffix and never changes.")
+                       "(Chinese as pinyin, other scripts spelt in ASCII) plus a random suffix and never changes. "
+                       "Defaults, the same as `n` in the UI: you (your git email) own it unless --pool; its grade is "
+                       "schema.yaml x-crm.new_grade (D when unset), whose cadence follows each touch; its stage is the first funnel stage.")
     p.add_argument("name")
     p.add_argument("--country", required=True, metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. DE, NO, US")
-    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades)")
-    p.add_argument("--stage", metavar="S", default="lead", help="funnel stage (default: lead)")
-    p.add_argument("--owner", metavar="EMAIL", help="owner; leave out to put the customer in the public pool")
+    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades; default: x-crm.new_grade)")
+    p.add_argument("--stage", metavar="S", help="funnel stage (default: the first of x-crm.stages)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--owner", metavar="EMAIL", help="the owner (default: you, your git email)")
+    who.add_argument("--pool", action="store_true", help="put the customer in the public pool, with no owner")
     p.add_argument("--city")
     p.add_argument("--industry")
     p.set_defaults(func=cmd_new)
@@ -211,15 +215,19 @@ def _print_change(change) -> None:
 
 
 def cmd_new(args, ctx) -> int:
+    from tui.core.newcustomer import new_defaults
+
     rules = ctx.ws.rules
     country = args.country.upper()
     if args.grade and args.grade.upper() not in rules.grades:
         raise UsageError(f"--grade must be one of {', '.join(rules.grades)}")
     stages = rules.stages + rules.exits
-    if stages and args.stage not in stages:
+    if stages and args.stage is not None and args.stage not in stages:
         raise UsageError(f"--stage must be one of {', '.join(stages)}")
+    defaults = new_defaults(ctx.ws.schema, "" if args.pool or args.owner else _me(ctx), pool=args.pool)
+    given = {"owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
     fields = {"name": args.name, "country": country, "city": args.city, "industry": args.industry,
-              "owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
+              **defaults, **{k: v for k, v in given.items() if v is not None}}
     change = ctx.changes.create(fields)
     print(f"{change.message}")
     print(change.id)

@@ -28,6 +28,7 @@ from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -449,9 +450,11 @@ class CrmApp(Syncing, App[int]):
 
             self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
 
-        defaults = {"stage": "lead"}
-        if self.me:
-            defaults["owner"] = self.me
+        try:
+            defaults = new_defaults(self.ws.schema, self.me)
+        except CrmError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
 
     def action_delete(self) -> None:
