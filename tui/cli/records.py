@@ -513,6 +513,8 @@ def editor_command() -> list[str]:
 
 
 def cmd_edit(args, ctx) -> int:
+    from tui.core.rejected import keep_rejected
+
     rid = ctx.find_id(args.id)
     record = ctx.changes.read(rid)
     if record.text is None:
@@ -537,14 +539,13 @@ def cmd_edit(args, ctx) -> int:
                 for problem in exc.problems:
                     print(problem, file=sys.stderr)
                 if not (sys.stdin.isatty() and _ask("Reopen the editor to fix it? [Y/n] ")):
-                    keep = scratch.with_name(f"{rid}.rejected.yaml.txt")
-                    scratch.replace(keep)
-                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)}", file=sys.stderr)
+                    keep = keep_rejected(ctx.ws, rid, text)
+                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)} "
+                          f"(outside the work tree; `crm edit {rid}` again to retry)", file=sys.stderr)
                     return 1
                 continue
             except StaleWrite:
-                keep = scratch.with_name(f"{rid}.mine.yaml.txt")
-                scratch.replace(keep)
+                keep = keep_rejected(ctx.ws, rid, text, "mine")
                 raise CrmError(f"{record.relpath} changed on disk while you were editing; nothing was overwritten. "
                                f"Your text is kept in {ctx.ws.relpath(keep)}") from None
             _print_change(change)
