@@ -136,9 +136,9 @@ def register(sub) -> None:
                    help="set a field schema.yaml does not know (kept as an extra key); without it a misspelt name is refused")
     p.set_defaults(func=cmd_set)
 
-    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm undo ID` reverts",
-                       description="Delete a customer's file as one commit. Its history stays in git, so "
-                       "`crm undo ID` (with the full id) brings it back.")
+    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm restore ID` reverts",
+                       description="Delete a customer's file as one commit. Its history stays in git: "
+                       "`crm deleted` lists deleted customers and `crm restore ID` brings one back.")
     p.add_argument("id")
     p.set_defaults(func=cmd_delete)
 
