@@ -38,6 +38,7 @@ from tui.ui.browse import BrowseScreen
 from tui.ui.commands import ScreenCommands
 from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
+from tui.ui.deleted import DeletedScreen
 from tui.ui.due import DueScreen
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
@@ -476,7 +477,7 @@ class CrmApp(Syncing, App[int]):
 
         self.push_screen(ChoiceScreen(
             f"Delete {name}?",
-            f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
+            f"{record.relpath} is removed in one commit; D lists deleted customers and r there brings it back.",
             [("y", "Delete"), ("n", "Keep")],
         ), answer)
 
@@ -499,6 +500,10 @@ class CrmApp(Syncing, App[int]):
     def action_due(self) -> None:
         if not isinstance(self.screen, DueScreen):
             self.push_screen(DueScreen())
+
+    def action_deleted(self) -> None:
+        if not isinstance(self.screen, DeletedScreen):
+            self.push_screen(DeletedScreen())
 
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):

@@ -53,6 +53,8 @@ class BrowseScreen(Screen):
         Binding("n", "app.new", "New", show=False, tooltip="Add a customer"),
         Binding("d", "app.due", "Due", tooltip="Who to follow up: overdue, today, the next 7 days"),
         Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
+        Binding("D", "app.deleted", "Deleted", show=False, key_display="shift+d",
+                tooltip="Deleted customers: when, by whom; r brings one back"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
         Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
         Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),
