@@ -6,9 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import math
-import os
 import re
-import shlex
 import subprocess
 import sys
 import unicodedata
@@ -507,12 +505,8 @@ def cmd_validate(args, ctx) -> int:
     return 0
 
 
-def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
-
-
 def cmd_edit(args, ctx) -> int:
+    from tui.core.editor import editor_command, open_at
     from tui.core.rejected import keep_rejected
 
     rid = ctx.find_id(args.id)
@@ -523,10 +517,11 @@ def cmd_edit(args, ctx) -> int:
     ctx.changes.git.identity()
     scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record, so the modeline still finds the schema
     scratch.write_text(record.text, encoding="utf-8")
+    at = (record.problems[0].line, record.problems[0].col) if record.problems else None
     try:
         while True:
             try:
-                subprocess.run([*editor_command(), str(scratch)], check=False)
+                subprocess.run(open_at(editor_command(), str(scratch), at), check=False)
             except FileNotFoundError:
                 raise CrmError(f"cannot run the editor {editor_command()[0]!r}; set $EDITOR") from None
             text = scratch.read_text(encoding="utf-8")
@@ -538,6 +533,7 @@ def cmd_edit(args, ctx) -> int:
             except InvalidRecord as exc:
                 for problem in exc.problems:
                     print(problem, file=sys.stderr)
+                at = (exc.problems[0].line, exc.problems[0].col) if exc.problems else None
                 if not (sys.stdin.isatty() and _ask("Reopen the editor to fix it? [Y/n] ")):
                     keep = keep_rejected(ctx.ws, rid, text)
                     print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)} "
