@@ -16,6 +16,7 @@ import jsonschema
 
 from tui.core.display import printable
 from tui.core.schema import Schema, to_json
+from tui.core.wording import error_in_words
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def check(spec: FieldSpec, value: Any) -> str:
     """What is wrong with one field's value by its own schema ("" when nothing)."""
     validator = jsonschema.Draft7Validator(spec.schema, format_checker=_checker)
     for error in validator.iter_errors(to_json(value)):
-        return error.message
+        return error_in_words(error, spec.name)
     return ""
 
 
@@ -176,5 +177,5 @@ def field_of(message: str, names: set[str]) -> str | None:
     required = re.search(r"'([^']+)' is a required property", message)
     if required and ":" not in message.split("'", 1)[0]:
         return required.group(1) if required.group(1) in names else None
-    head = message.split(":", 1)[0].split(".", 1)[0].strip()
-    return head if head in names else None
+    head = re.match(r"[^\s:.]+", message.strip())  # "country: ..." and "country must be ..." alike
+    return head.group() if head and head.group() in names else None
