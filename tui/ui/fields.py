@@ -2,6 +2,7 @@
 and what is wrong with a value (checked against that field's own JSON Schema, as the user types).
 
 Fields that hold lists of mappings (contacts, orders, log) are edited in $EDITOR; the form says so.
+Text of several lines (notes) gets a TextArea.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def read(spec: FieldSpec, text: str) -> Any:
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif spec.name in ("country", "currency"):
         value = text.upper()
+    elif "\n" in text:
+        value = text + "\n"  # several lines end with a line break, as a `|` block in YAML does
     else:
         value = text
     problem = check(spec, value)
@@ -125,8 +128,16 @@ def check(spec: FieldSpec, value: Any) -> str:
     return ""
 
 
+LONG_TEXT = ("notes",)  # free text that people write in paragraphs
+
+
+def long_text(spec: FieldSpec, value: Any) -> bool:
+    """A text field the form edits in a TextArea: one that holds several lines, or is meant to."""
+    return spec.kind == "text" and (multiline(value) or spec.name in LONG_TEXT or bool(spec.schema.get("x-crm-multiline")))
+
+
 def multiline(value: Any) -> bool:
-    """Text a one-line box cannot hold without losing its line breaks (the form leaves it to $EDITOR)."""
+    """Text a one-line box cannot hold without losing its line breaks (the form gives it a TextArea)."""
     return isinstance(value, str) and "\n" in value.strip("\n")
 
 
