@@ -12,6 +12,7 @@ from typing import Any
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
 from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
+from tui.core.wording import error_in_words
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -194,7 +195,7 @@ class Schema:
             fast(doc)
         except Exception as exc:  # fastjsonschema.JsonSchemaValueException, imported lazily
             errors = [
-                (tuple(e.absolute_path), _message(tuple(e.absolute_path), e.message))
+                (tuple(e.absolute_path), error_in_words(e))
                 for e in sorted(detailed.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
             ]
             if not errors:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
-import shlex
 import subprocess
 import threading
 import time
@@ -25,12 +23,14 @@ from textual.worker import get_current_worker
 
 from tui.core.catalog import Summary
 from tui.core.display import printable
+from tui.core.editor import editor_command, open_at
 from tui.core.changes import Change, Changes, short
 from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -40,6 +40,7 @@ from tui.ui.browse import BrowseScreen
 from tui.ui.commands import ScreenCommands
 from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
+from tui.ui.deleted import DeletedScreen
 from tui.ui.due import DueScreen
 from tui.ui.duplicates import DuplicatesScreen, ask_duplicate
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
@@ -53,10 +54,6 @@ from tui.ui.sync import Syncing
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
-
-
-def editor_command() -> list[str]:
-    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
 
 
 class CrmApp(Syncing, App[int]):
@@ -505,9 +502,11 @@ class CrmApp(Syncing, App[int]):
 
             self.check_duplicate(list(self.listing.summaries()), result.values, create)
 
-        defaults = {"stage": "lead"}
-        if self.me:
-            defaults["owner"] = self.me
+        try:
+            defaults = new_defaults(self.ws.schema, self.me)
+        except CrmError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
 
     @work(thread=True, exclusive=True, group="duplicate-check")
@@ -536,7 +535,7 @@ class CrmApp(Syncing, App[int]):
 
         self.push_screen(ChoiceScreen(
             f"Delete {name}?",
-            f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
+            f"{record.relpath} is removed in one commit; D lists deleted customers and r there brings it back.",
             [("y", "Delete"), ("n", "Keep")],
         ), answer)
 
@@ -596,6 +595,10 @@ class CrmApp(Syncing, App[int]):
         if not isinstance(self.screen, ImportScreen):
             self.push_screen(ImportScreen())
 
+    def action_deleted(self) -> None:
+        if not isinstance(self.screen, DeletedScreen):
+            self.push_screen(DeletedScreen())
+
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
             self.push_screen(ProblemsScreen())
@@ -609,7 +612,8 @@ class CrmApp(Syncing, App[int]):
 
     # ------------------------------------------------------------ $EDITOR
 
-    def action_open_editor(self) -> None:
+    def action_open_editor(self, at: tuple[int, int] | None = None) -> None:
+        """$EDITOR on the customer's file, at (line, column) when given (a problem's place)."""
         rid = self._target()
         record = self._read(rid) if rid else None
         if record is None:
@@ -617,11 +621,11 @@ class CrmApp(Syncing, App[int]):
         if record.text is None:
             self.notify(f"{record.relpath} cannot be read as text: {record.problems[0].message}", severity="error")
             return
-        self.edit_in_editor(record, record.text)
+        self.edit_in_editor(record, record.text, at)
 
-    def run_editor(self, path) -> str | None:
+    def run_editor(self, path, at: tuple[int, int] | None = None) -> str | None:
         """Run $EDITOR on a file with the UI suspended; the error message when it cannot run."""
-        command = [*editor_command(), str(path)]
+        command = open_at(editor_command(), str(path), at)
         try:
             try:
                 with self.suspend():
@@ -633,13 +637,13 @@ class CrmApp(Syncing, App[int]):
             return f"cannot run the editor {command[0]!r}; set $EDITOR"
         return None
 
-    def edit_in_editor(self, record: Record, text: str) -> None:
+    def edit_in_editor(self, record: Record, text: str, at: tuple[int, int] | None = None) -> None:
         """Open `text` (the file, or the user's own earlier text) in $EDITOR; validate; commit or ask."""
         rid = record.id
         scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record: the modeline finds the schema
         scratch.write_text(text, encoding="utf-8")
         try:
-            error = self.run_editor(scratch)
+            error = self.run_editor(scratch, at)
             new_text = scratch.read_text(encoding="utf-8")
         finally:
             scratch.unlink(missing_ok=True)
@@ -653,7 +657,7 @@ class CrmApp(Syncing, App[int]):
         if problems:
             def answer(key: str | None) -> None:
                 if key == "r":
-                    self.edit_in_editor(record, new_text)
+                    self.edit_in_editor(record, new_text, (problems[0].line, problems[0].col))
                 else:
                     self.notify("Your edit was dropped; the file is unchanged")
 

@@ -64,6 +64,8 @@ class BrowseScreen(Screen):
                 tooltip="Customers that are probably the same one, with the reasons; m merges a pair"),
         Binding("I", "app.import_file", "Import", show=False, key_display="shift+i",
                 tooltip="Import customers from a .csv, .xlsx or .vcf file: a dry run first, then one commit"),
+        Binding("X", "app.deleted", "Deleted", show=False, key_display="shift+x",
+                tooltip="Deleted customers: when, by whom; r brings one back"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
         Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
         Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),
