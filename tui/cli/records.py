@@ -17,6 +17,7 @@ from pathlib import Path
 from tui.core.cadence import facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
+from tui.core.order import declared_orders
 from tui.core.schema import to_json
 from tui.cli.output import dumps
 from tui.core.display import printable
@@ -106,7 +107,8 @@ def register(sub) -> None:
     p = sub.add_parser("list", help="list customers, filtered and sorted",
                        description="List customers. Filters combine; values may be comma-separated (--grade A,B).")
     add_filters(p)
-    p.add_argument("--sort", default="name", choices=SORT_FIELDS, help="sort field (default: name)")
+    p.add_argument("--sort", default="name", choices=SORT_FIELDS,
+                   help="sort field (default: name); stage, grade and credit sort in schema.yaml's order")
     p.add_argument("--reverse", action="store_true", help="reverse the sort")
     add_as_of(p)
     fmt = p.add_mutually_exclusive_group()
@@ -263,7 +265,8 @@ def write_json_rows(rows) -> None:
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse)
+    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse,
+                  declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
         write_json_rows(summary_json(s, today, base) for s in rows)

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Iterable, NamedTuple
 
 from tui.core.cadence import add_days, birthday_within, facts, followup_state
+from tui.core.order import Orders, rank
 from tui.core.schema import Rules
 
 
@@ -95,11 +96,13 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
     )
 
 
-SORT_FIELDS = ("name", "country", "region", "grade", "stage", "owner", "last_contact", "next_followup", "order_total", "id")
+SORT_FIELDS = ("name", "country", "region", "grade", "stage", "credit", "owner", "last_contact", "next_followup",
+               "order_total", "id")
 
 
-def sort_key(field: str):
-    """A key that sorts on the raw value, blanks last (a never-contacted customer sorts after all dates)."""
+def sort_key(field: str, orders: Orders | None = None):
+    """A key that sorts on the raw value, blanks last (a never-contacted customer sorts after all dates);
+    a field with a declared order (`orders`, from schema.yaml) sorts in that order."""
     if field not in Summary._fields:
         raise ValueError(f"cannot sort by {field!r}; choose one of {', '.join(SORT_FIELDS)}")
     index = Summary._fields.index(field)
@@ -107,6 +110,9 @@ def sort_key(field: str):
         return lambda s: s[index]
     if field == "name":
         return lambda s: s.name.casefold()
+    if orders and field in orders:
+        ranked = rank(orders[field])
+        return lambda s: ranked(s[index])
     return lambda s: (s[index] == "", s[index])
 
 
@@ -153,9 +159,10 @@ class Filter(NamedTuple):
         return True
 
 
-def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False) -> list[Summary]:
+def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False,
+           orders: Orders | None = None) -> list[Summary]:
     shown = [s for s in summaries if flt.matches(s, today)]
-    shown.sort(key=sort_key(sort), reverse=reverse)
+    shown.sort(key=sort_key(sort, orders), reverse=reverse)
     return shown
 
 

@@ -28,6 +28,7 @@ from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.order import declared_orders
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -171,6 +172,7 @@ class CrmApp(Syncing, App[int]):
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.me = message.me
+        self.listing.set_orders(declared_orders(self.ws.schema))
         self.listing.replace_all(message.catalog.summaries.values())
         self.loaded = True
         if not message.confirmed:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Callable, Iterable, NamedTuple
 
 from tui.core.catalog import Filter, Summary
+from tui.core.order import Orders, rank
 
 # What the table can sort by: the column's title and the Summary field it sorts on.
 SORTS: dict[str, str] = {
@@ -19,6 +20,7 @@ SORTS: dict[str, str] = {
     "country": "country",
     "grade": "grade",
     "stage": "stage",
+    "credit": "credit",
     "owner": "owner",
     "last contact": "last_contact",
     "next follow-up": "next_followup",
@@ -102,25 +104,31 @@ def query_text(flt: Filter, me: str = "") -> str:
     return " ".join(parts)
 
 
-def row_key(field: str) -> Callable[[Summary], tuple]:
-    """Sort on the raw value, blanks last, then name and id so equal values keep a stable order."""
+def row_key(field: str, orders: Orders | None = None) -> Callable[[Summary], tuple]:
+    """Sort on the raw value, blanks last, then name and id so equal values keep a stable order; a field
+    with a declared order (stage, grade, credit in schema.yaml) sorts in that order."""
     if field == "order_total":
         return lambda s: (s.order_total, s.name.casefold(), s.id)
     if field == "name":
         return lambda s: (s.name.casefold(), s.id)
     index = Summary._fields.index(field)
+    if orders and field in orders:
+        ranked = rank(orders[field])
+        return lambda s: (ranked(s[index]), s.name.casefold(), s.id)
     return lambda s: (s[index] == "", s[index], s.name.casefold(), s.id)
 
 
 class Listing:
     """The customers a table shows: all of them, the filter, the sort, and the shown rows in order."""
 
-    def __init__(self, summaries: Iterable[Summary] = (), today: dt.date | None = None, sort: str = "name"):
+    def __init__(self, summaries: Iterable[Summary] = (), today: dt.date | None = None, sort: str = "name",
+                 orders: Orders | None = None):
         self.today = today or dt.date.today()
         self.sort = sort
         self.reverse = False
         self.filter = Filter()
-        self._key = row_key(sort)
+        self.orders = dict(orders or {})
+        self._key = row_key(sort, self.orders)
         self._all: list[Summary] = sorted(summaries, key=self._key)
         self._sorted: dict[str, list[Summary]] = {sort: self._all}  # every customer, by each sort used
         self._by_id: dict[str, Summary] = {s.id: s for s in self._all}
@@ -179,7 +187,7 @@ class Listing:
             raise ValueError(f"cannot sort by {sort!r}")
         if sort != self.sort:
             self.sort = sort
-            self._key = row_key(sort)
+            self._key = row_key(sort, self.orders)
             everyone = self._sorted.get(sort)
             if everyone is None:
                 everyone = self._sorted[sort] = sorted(self._all, key=self._key)
@@ -195,6 +203,13 @@ class Listing:
             self.today = today
             flt, self.filter = self.filter, Filter()
             self.set_filter(flt)
+
+    def set_orders(self, orders: Orders) -> None:
+        """The declared orders of schema.yaml (known once the workspace is read); rows are re-sorted."""
+        if dict(orders) != self.orders:
+            self.orders = dict(orders)
+            self._key = row_key(self.sort, self.orders)
+            self.replace_all(self._all)
 
     def replace_all(self, summaries: Iterable[Summary]) -> None:
         self._all = sorted(summaries, key=self._key)
