@@ -155,11 +155,11 @@ def register(sub) -> None:
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days")
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next N days (x-crm.due_days)")
     p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     p.add_argument("--owner", metavar="EMAIL")
-    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
-                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
+    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=None, metavar="N",
+                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: x-crm.due_days in schema.yaml, 7)")
     p.add_argument("--json", action="store_true")
     add_as_of(p)
     p.set_defaults(func=cmd_due)
@@ -443,6 +443,8 @@ def cmd_due(args, ctx) -> int:
     today = ctx.today()
     owner = _me(ctx) if args.mine else (args.owner or "")
     catalog = ctx.catalog()
+    if args.days is None:
+        args.days = ctx.ws.rules.due_days
     queue = due_queue(catalog.summaries.values(), today, owner, args.days)
     if args.json:
         out = []

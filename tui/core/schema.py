@@ -39,6 +39,7 @@ class Rules:
     claim_limit: int = 50
     idle_days: int = 90
     birthday_window_days: int = 7
+    due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
 
     def cadence(self, grade: str | None) -> int:
@@ -89,7 +90,15 @@ def _rules(xcrm: dict) -> Rules:
         claim_limit=int(pool.get("claim_limit", 50)),
         idle_days=int(pool.get("idle_days", 90)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
+        due_days=_due_days(xcrm.get("due_days", 7)),
     )
+
+
+def _due_days(value) -> int:
+    days = int(value)
+    if not 0 <= days <= 3660:
+        raise ValueError(f"due_days is {days}; give a number of days from 0 to 3660")
+    return days
 
 
 def to_json(value: Any) -> Any:

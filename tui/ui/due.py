@@ -1,4 +1,4 @@
-"""The due queue (`d`): overdue, today and the next 7 days, in that order, with the one-key actions."""
+"""The due queue (`d`): overdue, today and the next `x-crm.due_days` days, in that order, with the one-key actions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from tui.ui.table import DUE_COLUMNS, CustomerTable
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
+
+
+def days_text(days: int) -> str:
+    return "day" if days == 1 else f"{days} days"
 
 
 class DueRows:
@@ -82,7 +86,8 @@ class DueScreen(Screen):
         owner = self.app.me if self.mine else ""
         if self.mine and not owner:
             owner = "\0nobody"
-        self.rows = DueRows(due_queue(self.app.listing.summaries(), today, owner, self.app.ws.rules.birthday_window_days))
+        days = self.app.ws.rules.due_days
+        self.rows = DueRows(due_queue(self.app.listing.summaries(), today, owner, days))
         table = self.query_one("#due", CustomerTable)
         table.source = self.rows
         table.set_today(today)
@@ -90,7 +95,7 @@ class DueScreen(Screen):
         n = self.rows.counts()
         who = "mine" if self.mine else "everyone's"
         self.query_one("#due-title", Static).update(
-            f"Due ({who}): {n['overdue']} overdue · {n['today']} today · {n['soon']} in the next 7 days"
+            f"Due ({who}): {n['overdue']} overdue · {n['today']} today · {n['soon']} in the next {days_text(days)}"
         )
 
     def action_toggle_mine(self) -> None:
