@@ -17,6 +17,7 @@ from pathlib import Path
 from tui.core.cadence import facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
+from tui.core.filtercheck import owners, unknown_values
 from tui.core.order import declared_orders
 from tui.core.schema import to_json
 from tui.cli.output import dumps
@@ -262,11 +263,20 @@ def write_json_rows(rows) -> None:
     sys.stdout.write("[\n" + ",\n".join(dumps(row) for row in rows) + "\n]\n")
 
 
+def refuse_unknown(flt: Filter, ctx, catalog, check_owner: bool) -> None:
+    """A filter that cannot match is an error naming the values there are (exit 2), not an empty list."""
+    known = owners(catalog.summaries.values()) if check_owner else None
+    found = unknown_values(flt, ctx.ws.rules, known)
+    if found:
+        raise UsageError(found[0].message(f"--{found[0].field} {found[0].value}"))
+
+
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse,
-                  declared_orders(ctx.ws.schema))
+    flt = _filter(args, ctx)
+    refuse_unknown(flt, ctx, catalog, check_owner=bool(args.owner))
+    rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
         write_json_rows(summary_json(s, today, base) for s in rows)
@@ -445,6 +455,8 @@ def cmd_due(args, ctx) -> int:
     catalog = ctx.catalog()
     if args.days is None:
         args.days = ctx.ws.rules.due_days
+    if args.owner:
+        refuse_unknown(Filter(owner=args.owner), ctx, catalog, check_owner=True)
     queue = due_queue(catalog.summaries.values(), today, owner, args.days)
     if args.json:
         out = []

@@ -116,6 +116,14 @@ def sort_key(field: str, orders: Orders | None = None):
     return lambda s: (s[index] == "", s[index])
 
 
+def owner_matches(owner: str, wanted: str) -> bool:
+    """`wanted` is the full email, or the short name the table shows (the part before @)."""
+    owner, wanted = owner.casefold(), wanted.casefold()
+    if owner == wanted:
+        return True
+    return "@" not in wanted and owner.split("@", 1)[0] == wanted
+
+
 class Filter(NamedTuple):
     """What a list shows. Empty fields match everything."""
 
@@ -125,7 +133,7 @@ class Filter(NamedTuple):
     country: str = ""
     region: str = ""
     industry: str = ""
-    owner: str = ""  # an email, or "" for anyone
+    owner: str = ""  # an email or the short name before @, or "" for anyone
     pool: bool = False  # only customers with no owner
     tag: str = ""
     due: str = ""  # "overdue", "today", "soon" or "due" (any of them)
@@ -144,7 +152,7 @@ class Filter(NamedTuple):
             return False
         if self.pool and s.owner:
             return False
-        if self.owner and s.owner.casefold() != self.owner.casefold():
+        if self.owner and not owner_matches(s.owner, self.owner):
             return False
         if self.tag and self.tag not in s.tags:
             return False
@@ -173,11 +181,10 @@ def due_queue(summaries: Iterable[Summary], today: dt.date, owner: str = "", day
     """Overdue first (oldest first), then today, then the next `days` days, in date order."""
     now = today.isoformat()
     horizon = add_days(today, days).isoformat()
-    owner = owner.casefold()
     queue = []
     for s in summaries:
         day = s.next_followup
-        if not day or day > horizon or (owner and s.owner.casefold() != owner):
+        if not day or day > horizon or (owner and not owner_matches(s.owner, owner)):
             continue
         queue.append(("overdue" if day < now else "today" if day == now else "soon", s))
     queue.sort(key=lambda item: (DUE_ORDER[item[0]], item[1].next_followup, item[1].name.casefold()))

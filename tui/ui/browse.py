@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Static
 from tui.core.display import printable
 from tui.core.catalog import Filter
 from tui.ui.filters import FilterForm
-from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
+from tui.ui.listing import SORT_ORDER, SORTS, Query, parse_query, query_text, search_notes
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 from tui.ui.table import LEGEND, MAIN_COLUMNS, CustomerTable
 
@@ -63,6 +63,8 @@ class BrowseScreen(Screen):
     DEFAULT_CSS = """
     BrowseScreen #search { height: 1; border: none; padding: 0 1; background: $boost; }
     BrowseScreen #search:focus { background: $surface-lighten-1; }
+    BrowseScreen #search-note { display: none; height: auto; padding: 0 1; background: $boost; color: $text-warning; }
+    BrowseScreen #search-note.-shown { display: block; }
     BrowseScreen #status-line { height: 1; background: $panel; }
     BrowseScreen #status { width: 1fr; height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
@@ -71,6 +73,7 @@ class BrowseScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
+        yield Static("", id="search-note", markup=False)
         rules = self.app.ws.rules
         yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
         with Horizontal(id="status-line"):
@@ -108,12 +111,16 @@ class BrowseScreen(Screen):
             parts.append(note or self.app.loading_note)
         parts.append(f"{len(listing):,} of {listing.total:,} customers")
         parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
-        query = parse_query(self.search.value, self.app.me)
-        if query.unknown:
-            parts.append(f"not understood: {' '.join(query.unknown)}")
-        elif self.size.width >= 100:
+        if self.size.width >= 100:
             parts.append(LEGEND)
         self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
+
+    def show_search_note(self, query: Query) -> None:
+        """Under the search box: the words that set no filter, and filter values no customer can have."""
+        notes = search_notes(query, self.app.ws.rules, self.app.listing.summaries())
+        note = self.query_one("#search-note", Static)
+        note.update(printable(" · ".join(notes), one_line=True))
+        note.set_class(bool(notes), "-shown")
 
     # ------------------------------------------------------------ search and filters
 
@@ -124,6 +131,7 @@ class BrowseScreen(Screen):
     def apply_query(self, text: str) -> None:
         query = parse_query(text, self.app.me)
         self.app.listing.set_filter(query.filter)
+        self.show_search_note(query)
         self.records_changed()
 
     @on(Input.Submitted, "#search")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from typing import Callable, Iterable, NamedTuple
 
 from tui.core.catalog import Filter, Summary
+from tui.core.filtercheck import DUE_STATES, owners, unknown_values
 from tui.core.order import Orders, rank
+from tui.core.schema import Rules
 
 # What the table can sort by: the column's title and the Summary field it sorts on.
 SORTS: dict[str, str] = {
@@ -40,7 +43,8 @@ QUERY_KEYS = {
     "due": "due",
     "is": "is",
 }
-DUE_STATES = ("overdue", "today", "soon", "due")
+IS_VALUES = ("invalid", "pool")
+_FIELD_LIKE = re.compile(r"[A-Za-z_]+")  # `colour:red` is a filter word crm does not know; `10:30` is text
 
 
 class Query(NamedTuple):
@@ -58,6 +62,9 @@ def parse_query(text: str, me: str = "") -> Query:
     for word in text.split():
         key, sep, value = word.partition(":")
         field = QUERY_KEYS.get(key.lower()) if sep else None
+        if field is None and sep and value and _FIELD_LIKE.fullmatch(key) and not value.startswith("/"):
+            unknown.append(word)
+            continue
         if field is None or not value:
             words.append(word)
             continue
@@ -83,6 +90,28 @@ def parse_query(text: str, me: str = "") -> Query:
         else:
             fields[field] = value
     return Query(Filter(text=" ".join(words), **fields), tuple(unknown))
+
+
+def not_understood(word: str) -> str:
+    """What a word of the search box that sets no filter should have been."""
+    key = word.partition(":")[0].lower()
+    if key == "due":
+        hint = f"due is one of {', '.join(DUE_STATES)}"
+    elif key == "is":
+        hint = f"is is one of {', '.join(IS_VALUES)}"
+    else:
+        hint = "filters are " + ", ".join(dict.fromkeys(QUERY_KEYS.values()))
+    return f"not understood: {word}; {hint}"
+
+
+def search_notes(query: Query, rules: Rules, summaries: Iterable[Summary]) -> list[str]:
+    """Why the search box may show nothing: words it did not understand, values no customer can have."""
+    notes = [not_understood(word) for word in query.unknown]
+    flt = query.filter
+    known = owners(summaries) if flt.owner else None
+    for u in unknown_values(flt, rules, known):
+        notes.append(u.message(f"{u.field}:{u.value}"))
+    return notes
 
 
 def query_text(flt: Filter, me: str = "") -> str:
