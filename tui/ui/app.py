@@ -47,6 +47,7 @@ from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, 
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt
 from tui.ui.sync import Syncing
+from tui.ui.theme import READABLE_CSS, use_readable_theme
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
@@ -60,6 +61,7 @@ class CrmApp(Syncing, App[int]):
     """Customers of one workspace: browse, search, grade, log touches, edit, follow up."""
 
     TITLE = "crm"
+    CSS = READABLE_CSS
     COMMANDS = App.COMMANDS | {ScreenCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
@@ -123,6 +125,7 @@ class CrmApp(Syncing, App[int]):
         return BrowseScreen()
 
     def on_mount(self) -> None:
+        use_readable_theme(self)
         self.load()
         self.set_interval(60, self._check_date)
 

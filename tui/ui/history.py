@@ -44,7 +44,7 @@ def entry_text(rid: str, entry: HistoryEntry) -> Text:
     """One timeline entry: when, who, what, then its field-level changes, one per line."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{entry.when:%Y-%m-%d %H:%M}", style="bold")
-    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="dim")
+    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="italic")
     text.append(f"  {printable(what_changed(rid, entry), one_line=True)}")
     changes = [printable(c, one_line=True) for c in entry.changes]
     shown = changes if len(changes) <= MAX_CHANGE_LINES else changes[: MAX_CHANGE_LINES - 1]

@@ -175,11 +175,18 @@ class CustomerTable(ScrollView, can_focus=True):
         & > .customer-table--header { text-style: bold; background: $panel; color: $text; }
         & > .customer-table--cursor { background: $block-cursor-blurred-background; text-style: bold; }
         &:focus > .customer-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
-        & > .customer-table--overdue { color: $error; }
+        & > .customer-table--overdue { color: $text-error; }
         & > .customer-table--today { color: $warning; text-style: bold; }
-        & > .customer-table--invalid { color: $error; text-style: italic; }
+        & > .customer-table--invalid { color: $text-error; text-style: italic; }
         & > .customer-table--pool { color: $text-muted; }
         & > .customer-table--birthday { color: $accent; }
+        /* NO_COLOR: the states by style alone, never by a dim grey */
+        &:nocolor > .customer-table--overdue { color: $foreground; text-style: bold underline; }
+        &:nocolor > .customer-table--today { color: $foreground; text-style: bold; }
+        &:nocolor > .customer-table--invalid { color: $foreground; text-style: italic underline; }
+        &:nocolor > .customer-table--pool { color: $foreground; }
+        &:nocolor > .customer-table--birthday { color: $foreground; text-style: bold; }
+        &:nocolor:focus > .customer-table--cursor { text-style: bold reverse; }
     }
     """
 
