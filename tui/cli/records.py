@@ -14,7 +14,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.cadence import cooperation_text, facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
 from tui.core.filtercheck import owners, unknown_values
@@ -323,7 +323,7 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
             mark = "x"
         print(
             f"{_cut(s.id, 30)} {_cut(s.name, 28)} {_cut(s.country or '--', 2)} {_cut(s.grade or '-', 1)} {_cut(s.stage, 11)} "
-            f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
+            f"{_cut(s.owner or ('(pool)' if s.readable else '?'), 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
 
@@ -359,7 +359,7 @@ def cmd_show(args, ctx) -> int:
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
               f"{derived['next_followup'] or '-'}{state}" + (f" · next: {one(f.next_action)}" if f.next_action else ""))
         print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
-              f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
+              f"{f.frequency} · cooperation {cooperation_text(f.first_order, today)}")
     for problem in record.problems:
         print(f"problem: {problem}")
     print(f"--- {record.relpath}")

@@ -43,6 +43,11 @@ class Summary(NamedTuple):
     def valid(self) -> bool:
         return not self.problems
 
+    @property
+    def readable(self) -> bool:
+        """Whether the file parsed: only then are its blanks (no owner, no grade) known to be blank."""
+        return bool(self.region)  # a parsed record always has one ("Other" when the country is unknown)
+
 
 def _s(value: Any) -> str:
     return "" if value is None else str(value)

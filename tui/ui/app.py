@@ -62,7 +62,7 @@ class CrmApp(Syncing, App[int]):
 
     TITLE = "crm"
     CSS = READABLE_CSS
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    COMMANDS = {ScreenCommands}  # crm's actions first; Textual's generic commands mostly left out
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),

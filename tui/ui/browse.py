@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ from tui.core.catalog import Filter
 from tui.ui.filters import FilterForm
 from tui.ui.listing import SORT_ORDER, SORTS, Query, parse_query, query_text, search_notes
 from tui.ui.sync import SYNC_BINDING, SyncStatus
-from tui.ui.table import LEGEND, MAIN_COLUMNS, CustomerTable
+from tui.ui.table import MAIN_COLUMNS, CustomerTable, legend
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
@@ -42,6 +44,19 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
         Binding("h", "app.history", "History", show=one_customer,
                 tooltip="The customer's history: who changed what and when, the record as of then; u undoes"),
     ]
+
+
+class StatusText(Static):
+    """The status line's text, then as much of the row legend as fits its width at each draw."""
+
+    def show(self, head: str) -> None:
+        self.head = head
+        self.refresh()
+
+    def render(self) -> Text:
+        head = getattr(self, "head", "")
+        markers = legend(self.content_size.width - cell_len(head) - 3)
+        return Text(f"{head} · {markers}" if markers else head, no_wrap=True, overflow="ellipsis", end="")
 
 
 class BrowseScreen(Screen):
@@ -77,7 +92,7 @@ class BrowseScreen(Screen):
         rules = self.app.ws.rules
         yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
         with Horizontal(id="status-line"):
-            yield Static("", id="status", markup=False)
+            yield StatusText(id="status")
             yield SyncStatus()
         yield Footer(compact=True)
 
@@ -111,9 +126,7 @@ class BrowseScreen(Screen):
             parts.append(note or self.app.loading_note)
         parts.append(f"{len(listing):,} of {listing.total:,} customers")
         parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
-        if self.size.width >= 100:
-            parts.append(LEGEND)
-        self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
+        self.query_one("#status", StatusText).show(printable(" · ".join(parts), one_line=True))
 
     def show_search_note(self, query: Query) -> None:
         """Under the search box: the words that set no filter, and filter values no customer can have."""

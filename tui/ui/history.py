@@ -80,6 +80,7 @@ class HistoryScreen(Screen):
         self.loaded = False
         self._texts: dict[str | None, str | None] = {}  # blob -> text, read once
         self._shown: HistoryEntry | None = None
+        self._undone = ""  # what the last undo reverted: the next load moves to the new head and says so
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title", classes="bar", markup=False)
@@ -152,7 +153,10 @@ class HistoryScreen(Screen):
         options.clear_options()
         options.add_options([Option(entry_text(self.rid, e), id=e.commit) for e in self.entries])
         count = len(self.entries)
-        self._title(f"{count} change{'s' * (count != 1)} · u undoes the latest")
+        undone, self._undone = self._undone, ""
+        self._title(f"{count} change{'s' * (count != 1)} · " + (f"undone: {undone}" if undone else "u undoes the latest"))
+        if undone:
+            keep = None  # the undo is the new head: show the record as it is now
         if self.entries:
             index = next((i for i, e in enumerate(self.entries) if e.commit == keep), 0)
             options.highlighted = index
@@ -208,6 +212,12 @@ class HistoryScreen(Screen):
 
     # ------------------------------------------------------------ undo
 
+    def undone(self, what: str) -> None:
+        """After an undo commit: the reload that follows moves to the new head."""
+        self._undone = what
+        if self.is_mounted:
+            self.load()
+
     def action_undo(self) -> None:
         if not self.loaded:
             self.app.notify("The history is still being read; try again in a moment")
@@ -246,7 +256,7 @@ class HistoryScreen(Screen):
                 with app.history_lock:
                     return undo(app.ws, rid, app.today, target=target)
 
-            app.submit(Write(rid, run, None))
+            app.submit(Write(rid, run, None, after=lambda change: self.undone(what)))
 
         self.app.push_screen(ChoiceScreen(f"Undo “{what}”?", "\n".join(lines), [("y", "Undo it"), ("n", "Keep it")]),
                              answer)

@@ -3,7 +3,8 @@
 Rows come from a source with `len()` and `row(i)` (a Listing, or the due queue); the table keeps its
 cursor on a customer id, so rows moving under it (a sort, a live update) never move the selection.
 Each row starts with a marker column that tells its state without colour:
-`x` invalid, `!` overdue, `*` due today, `~` due within 7 days; `b` a contact's birthday is near.
+`x` invalid, `!` overdue, `*` due today, `~` due within 7 days; `b` a contact's birthday is near;
+the owner column says `(pool)` for no owner and `?` when the file could not be read.
 """
 
 from __future__ import annotations
@@ -27,7 +28,20 @@ from tui.core.catalog import Summary
 from tui.core.display import printable
 
 STATE_MARK = {"overdue": "!", "today": "*", "soon": "~"}
-LEGEND = "x invalid  ! overdue  * due today  ~ due in 7 days  b birthday soon  (pool) no owner"
+# Most urgent first: a narrow status line keeps the head of this list.
+LEGEND_ITEMS = ("! overdue", "* due today", "~ due in 7 days", "x invalid", "b birthday soon", "(pool) no owner",
+                "? unreadable")
+LEGEND = "  ".join(LEGEND_ITEMS)
+MORE = "  (? all)"
+
+
+def legend(width: int) -> str:
+    """The markers that fit in `width` cells, most urgent first, with `(? all)` when some are left out."""
+    for n in range(len(LEGEND_ITEMS), 0, -1):
+        text = "  ".join(LEGEND_ITEMS[:n]) + ("" if n == len(LEGEND_ITEMS) else MORE)
+        if cell_len(text) <= width:
+            return text
+    return ""
 
 
 class RowSource(Protocol):
@@ -76,7 +90,7 @@ def _date(value: str, ctx: RowContext) -> str:
 
 def _owner(s: Summary, ctx: RowContext) -> str:
     if not s.owner:
-        return "(pool)"
+        return "(pool)" if s.readable else "?"
     return s.owner if ctx.wide else s.owner.split("@")[0]
 
 
