@@ -12,7 +12,6 @@ from textual.widgets import OptionList
 
 from tui.core.changes import Changes
 from tui.ui.app import CrmApp
-from tui.ui.customer import CustomerScreen
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
 from tui.ui.table import LEGEND_ITEMS
@@ -36,16 +35,25 @@ def _with_unreadable(tmp_path):
     return ws
 
 
-def test_an_unreadable_record_shows_owner_question_mark(tmp_path):
-    ws = _with_unreadable(tmp_path)
+def shown(ws, size=(80, 24), rid: str = "", *keys: str) -> str:
+    """The screen after loading, putting the cursor on `rid` and pressing `keys`."""
 
     async def run():
         app = CrmApp(ws, today, watch_interval=None)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            if rid:
+                assert app.screen.table.select_id(rid)
+            await pilot.press(*keys)
             await settle(app, pilot)
             return screen_text(app)
 
-    lines = asyncio.run(run()).splitlines()
+    return asyncio.run(run())
+
+
+def test_an_unreadable_record_shows_owner_question_mark(tmp_path):
+    ws = _with_unreadable(tmp_path)
+    lines = shown(ws).splitlines()
     unreadable = next(line for line in lines if "nowhere-trading-zz98" in line)
     assert unreadable.startswith("x") and " ? " in unreadable and "(pool)" not in unreadable
     assert "(pool)" in next(line for line in lines if "Beschläge" in line)  # a real pool customer still says so
@@ -56,18 +64,8 @@ def test_an_unreadable_record_shows_owner_question_mark(tmp_path):
 
 def test_no_orders_shows_cooperation_dash(tmp_path):
     ws = fixed_workspace(tmp_path)
-
-    async def run():
-        app = CrmApp(ws, today, watch_interval=None)
-        async with app.run_test(size=(80, 40)) as pilot:
-            await settle(app, pilot)
-            assert app.screen.table.select_id(rid_of(NO_ORDERS))
-            await pilot.press("enter")
-            await settle(app, pilot)
-            assert isinstance(app.screen, CustomerScreen)
-            return screen_text(app)
-
-    text = asyncio.run(run())
+    text = shown(ws, (80, 40), rid_of(NO_ORDERS), "enter")
+    assert "[bjornstad-lys-as-b001]" in text.splitlines()[0]  # the customer view is up
     row = next(line for line in text.splitlines() if line.strip().startswith("cooperation"))
     assert row.split() == ["cooperation", "-"]
     out = CLI(ws.root, {"CRM_TODAY": TODAY})("show", rid_of(NO_ORDERS))
