@@ -132,7 +132,7 @@ class BrowseScreen(Screen):
         """Under the search box: the words that set no filter, and filter values no customer can have."""
         notes = search_notes(query, self.app.ws.rules, self.app.listing.summaries())
         note = self.query_one("#search-note", Static)
-        note.update(printable(" · ".join(notes), one_line=True))
+        note.update("\n".join(printable(n, one_line=True) for n in notes))
         note.set_class(bool(notes), "-shown")
 
     # ------------------------------------------------------------ search and filters
