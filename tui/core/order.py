@@ -29,13 +29,12 @@ def declared_orders(schema: Schema) -> dict[str, tuple[str, ...]]:
 
 def rank(values: tuple[str, ...]) -> Callable[[str], tuple]:
     """A key for one value: declared values in their order, then undeclared ones alphabetically, blanks last."""
-    place = {v: i for i, v in enumerate(values)}
+    known = {v: (0, i, "") for i, v in enumerate(values)}
+    known[""] = (2, 0, "")
     last = len(values)
 
     def key(value: str) -> tuple:
-        if not value:
-            return (2, 0, "")
-        i = place.get(value)
-        return (0, i, "") if i is not None else (1, last, value.casefold())
+        found = known.get(value)
+        return found if found is not None else (1, last, value.casefold())
 
     return key
