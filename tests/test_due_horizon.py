@@ -83,3 +83,46 @@ def test_the_due_screen_title_says_the_horizon(tmp_path):
     text, days = _due_screen(Workspace(ws.root))
     assert "in the next 30 days" in text
     assert max((dt.date.fromisoformat(d) - today()).days for d in days) > 7
+
+
+def test_soon_means_within_due_days_everywhere(crm, workspace):
+    days = _soonest(crm)
+    rows = json.loads(crm("due", "--days", "3660", "--json").stdout)
+    later = max(row["days"] for row in rows if row["days"] <= 60)
+    assert later > 7  # a customer the default horizon leaves out
+    rid = next(row["id"] for row in rows if row["days"] == later)
+
+    def soon_ids():
+        out = crm("list", "--due", "soon", "--json")
+        assert out.returncode == 0, out.stderr
+        listed = json.loads(out.stdout)
+        assert all(row["followup"] == "soon" for row in listed)
+        return {row["id"] for row in listed}
+
+    assert rid not in soon_ids()
+    set_xcrm(workspace, due_days=later)
+    assert rid in soon_ids()
+    assert json.loads(crm("show", rid, "--json").stdout)["derived"]["followup"] == "soon"
+    assert days <= later
+
+
+def test_the_marker_and_the_search_follow_due_days(tmp_path):
+    ws = fixed_workspace(tmp_path)
+    set_xcrm(ws.root, due_days=30)
+
+    async def run():
+        app = CrmApp(Workspace(ws.root), today, watch_interval=None)
+        async with app.run_test(size=(120, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            app.screen.set_query("due:soon")
+            await pilot.pause()
+            shown = [app.listing.row(i) for i in range(len(app.listing))]
+            return screen_text(app), shown
+
+    text, shown = asyncio.run(run())
+    ahead = [(dt.date.fromisoformat(s.next_followup) - today()).days for s in shown]
+    assert ahead and max(ahead) > 7 and all(0 < d <= 30 for d in ahead)
+    far = next(s for s, d in zip(shown, ahead) if d > 7)
+    assert next(line for line in text.splitlines() if far.name[:20] in line).startswith("~")
+    assert "~ due in 30 days" in text

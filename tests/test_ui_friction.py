@@ -14,10 +14,11 @@ from tui.core.changes import Changes
 from tui.ui.app import CrmApp
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
-from tui.ui.table import LEGEND_ITEMS
+from tui.ui.table import legend_items
 
 UNREADABLE = "name: [Nowhere Trading\ncountry: DE\n"  # a flow list never closed: the file does not parse
 NO_ORDERS = "Bjørnstad Lys AS"
+LEGEND_ITEMS = legend_items()
 
 
 async def settle(app, pilot) -> None:

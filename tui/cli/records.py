@@ -196,7 +196,8 @@ def add_filters(p) -> None:
     who.add_argument("--owner", metavar="EMAIL", default="")
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
-    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
+    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="",
+                   help="follow-up state; soon is within x-crm.due_days (7), due is any of the three")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
 
 
@@ -233,7 +234,7 @@ def _filter(args, ctx) -> Filter:
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
         industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
-        due=args.due, invalid=args.invalid,
+        due=args.due, invalid=args.invalid, horizon=ctx.ws.rules.due_days,
     )
 
 
@@ -241,7 +242,7 @@ _NOT_IN_JSON = ("search", "birthdays", "first_order")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
-def summary_json(s: Summary, today: dt.date, base: str) -> dict:
+def summary_json(s: Summary, today: dt.date, base: str, horizon: int = 7) -> dict:
     """One customer for `crm list --json`: the keys documented in the README."""
     row = dict(zip(Summary._fields, s))
     for key in _NOT_IN_JSON:
@@ -253,7 +254,7 @@ def summary_json(s: Summary, today: dt.date, base: str) -> dict:
     row["problems"] = list(s.problems)
     row["valid"] = not s.problems
     row["currency"] = base
-    row["followup"] = followup_state(s.next_followup, today)
+    row["followup"] = followup_state(s.next_followup, today, horizon)
     return row
 
 
@@ -279,7 +280,7 @@ def cmd_list(args, ctx) -> int:
     rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
-        write_json_rows(summary_json(s, today, base) for s in rows)
+        write_json_rows(summary_json(s, today, base, ctx.ws.rules.due_days) for s in rows)
     elif args.csv:
         writer = csv.writer(sys.stdout)
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
@@ -339,7 +340,7 @@ def cmd_show(args, ctx) -> int:
     if f is not None:
         derived = {
             "last_contact": f.last_contact, "next_followup": f.next_followup, "next_action": f.next_action,
-            "followup": followup_state(f.next_followup, today), "order_total": f.order_total,
+            "followup": followup_state(f.next_followup, today, rules.due_days), "order_total": f.order_total,
             "currency": rules.base_currency, "order_count": f.order_count, "value_tier": f.value_tier,
             "frequency": f.frequency, "years_of_cooperation": years_of_cooperation(f.first_order, today),
             "region": rules.region(data.get("country")),

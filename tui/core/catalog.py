@@ -143,6 +143,11 @@ class Filter(NamedTuple):
     tag: str = ""
     due: str = ""  # "overdue", "today", "soon" or "due" (any of them)
     invalid: bool = False
+    horizon: int = 7  # "soon" is within this many days: x-crm.due_days, as the due queue
+
+    def everything(self) -> bool:
+        """Whether this filter lets every customer through (the horizon alone filters nothing)."""
+        return self == Filter(horizon=self.horizon)
 
     def matches(self, s: Summary, today: dt.date) -> bool:
         if self.grade and s.grade not in self.grade.upper().split(","):
@@ -164,7 +169,7 @@ class Filter(NamedTuple):
         if self.invalid and s.valid:
             return False
         if self.due:
-            state = followup_state(s.next_followup, today)
+            state = followup_state(s.next_followup, today, self.horizon)
             if state is None or (self.due != "due" and state != self.due):
                 return False
         if self.text:

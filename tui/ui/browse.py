@@ -49,13 +49,15 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
 class StatusText(Static):
     """The status line's text, then as much of the row legend as fits its width at each draw."""
 
+    due_days = 7
+
     def show(self, head: str) -> None:
         self.head = head
         self.refresh()
 
     def render(self) -> Text:
         head = getattr(self, "head", "")
-        markers = legend(self.content_size.width - cell_len(head) - 3)
+        markers = legend(self.content_size.width - cell_len(head) - 3, self.due_days)
         return Text(f"{head} · {markers}" if markers else head, no_wrap=True, overflow="ellipsis", end="")
 
 
@@ -90,9 +92,12 @@ class BrowseScreen(Screen):
         yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
         yield Static("", id="search-note", markup=False)
         rules = self.app.ws.rules
-        yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
+        yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days,
+                            id="customers", due_days=rules.due_days)
         with Horizontal(id="status-line"):
-            yield StatusText(id="status")
+            status = StatusText(id="status")
+            status.due_days = rules.due_days
+            yield status
             yield SyncStatus()
         yield Footer(compact=True)
 
@@ -142,7 +147,7 @@ class BrowseScreen(Screen):
         self.apply_query(event.value)
 
     def apply_query(self, text: str) -> None:
-        query = parse_query(text, self.app.me)
+        query = parse_query(text, self.app.me, self.app.ws.rules.due_days)
         self.app.listing.set_filter(query.filter)
         self.show_search_note(query)
         self.records_changed()
@@ -172,7 +177,7 @@ class BrowseScreen(Screen):
             self.apply_query("")
 
     def action_filters(self) -> None:
-        query = parse_query(self.search.value, self.app.me)
+        query = parse_query(self.search.value, self.app.me, self.app.ws.rules.due_days)
 
         def chosen(flt: Filter | None) -> None:
             if flt is not None:

@@ -83,7 +83,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         return Group(*parts)
 
     f = facts(record.data, rules)
-    state = followup_state(f.next_followup, today)
+    state = followup_state(f.next_followup, today, rules.due_days)
     derived = Table.grid(padding=(0, 2))
     derived.add_column(style="bold", no_wrap=True)
     derived.add_column()

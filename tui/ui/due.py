@@ -70,7 +70,8 @@ class DueScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="due-title", markup=False)
         rules = self.app.ws.rules
-        yield CustomerTable(self.rows, DUE_COLUMNS, self.app.today(), rules.birthday_window_days, id="due")
+        yield CustomerTable(self.rows, DUE_COLUMNS, self.app.today(), rules.birthday_window_days, id="due",
+                            due_days=rules.due_days)
         yield SyncStatus(always=False)
         yield Footer(compact=True)
 

@@ -54,8 +54,9 @@ class Query(NamedTuple):
     unknown: tuple[str, ...] = ()
 
 
-def parse_query(text: str, me: str = "") -> Query:
-    """Read the search box. `owner:mine` means `me` (the user's git email), `owner:pool` the public pool."""
+def parse_query(text: str, me: str = "", horizon: int = 7) -> Query:
+    """Read the search box. `owner:mine` means `me` (the user's git email), `owner:pool` the public pool;
+    `due:soon` is within `horizon` days (x-crm.due_days)."""
     words: list[str] = []
     fields: dict[str, object] = {}
     unknown: list[str] = []
@@ -89,7 +90,7 @@ def parse_query(text: str, me: str = "") -> Query:
                 unknown.append(word)
         else:
             fields[field] = value
-    return Query(Filter(text=" ".join(words), **fields), tuple(unknown))
+    return Query(Filter(text=" ".join(words), horizon=horizon, **fields), tuple(unknown))
 
 
 def not_understood(word: str) -> str:
@@ -198,12 +199,12 @@ class Listing:
     def set_filter(self, flt: Filter) -> None:
         old = self.filter
         self.filter = flt
-        if flt == Filter():
+        if flt.everything():
             self.shown = list(self._all)
             return
         narrows = old._replace(text="") == flt._replace(text="") and flt.text.casefold().startswith(old.text.casefold())
         source = self.shown if narrows else self._all
-        if flt._replace(text="") == Filter():
+        if flt._replace(text="").everything():
             # Text only, the common keystroke: skip the other checks.
             words = flt.text.casefold().split()
             self.shown = [s for s in source if all(w in s.search for w in words)]

@@ -28,17 +28,20 @@ from tui.core.catalog import Summary
 from tui.core.display import printable
 
 STATE_MARK = {"overdue": "!", "today": "*", "soon": "~"}
-# Most urgent first: a narrow status line keeps the head of this list.
-LEGEND_ITEMS = ("! overdue", "* due today", "~ due in 7 days", "x invalid", "b birthday soon", "(pool) no owner",
-                "? unreadable")
-LEGEND = "  ".join(LEGEND_ITEMS)
 MORE = "  (? all)"
 
 
-def legend(width: int) -> str:
+def legend_items(due_days: int = 7) -> tuple[str, ...]:
+    """What the markers mean, most urgent first: a narrow status line keeps the head of this list."""
+    soon = "~ due tomorrow" if due_days == 1 else f"~ due in {due_days} days"
+    return ("! overdue", "* due today", soon, "x invalid", "b birthday soon", "(pool) no owner", "? unreadable")
+
+
+def legend(width: int, due_days: int = 7) -> str:
     """The markers that fit in `width` cells, most urgent first, with `(? all)` when some are left out."""
-    for n in range(len(LEGEND_ITEMS), 0, -1):
-        text = "  ".join(LEGEND_ITEMS[:n]) + ("" if n == len(LEGEND_ITEMS) else MORE)
+    items = legend_items(due_days)
+    for n in range(len(items), 0, -1):
+        text = "  ".join(items[:n]) + ("" if n == len(items) else MORE)
         if cell_len(text) <= width:
             return text
     return ""
@@ -55,6 +58,7 @@ class RowContext:
     today: dt.date
     birthday_days: int
     wide: bool
+    due_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def marker(s: Summary, ctx: RowContext) -> str:
     if s.problems:
         first = "x"
     else:
-        first = STATE_MARK.get(followup_state(s.next_followup, ctx.today) or "", " ")
+        first = STATE_MARK.get(followup_state(s.next_followup, ctx.today, ctx.due_days) or "", " ")
     second = "b" if birthday_within(s.birthdays, ctx.today, ctx.birthday_days) else " "
     return first + second
 
@@ -231,8 +235,10 @@ class CustomerTable(ScrollView, can_focus=True):
             self.sort = sort
 
     def __init__(self, source: RowSource, columns: Sequence[Column] = MAIN_COLUMNS, today: dt.date | None = None,
-                 birthday_days: int = 7, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+                 birthday_days: int = 7, *, name: str | None = None, id: str | None = None, classes: str | None = None,
+                 due_days: int = 7):
         super().__init__(name=name, id=id, classes=classes)
+        self.due_days = due_days
         self.source = source
         self.columns = tuple(columns)
         self.today = today or dt.date.today()
@@ -386,7 +392,7 @@ class CustomerTable(ScrollView, can_focus=True):
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
     def _row(self, s: Summary, selected: bool, width: int) -> Strip:
-        ctx = RowContext(self.today, self.birthday_days, width >= WIDE)
+        ctx = RowContext(self.today, self.birthday_days, width >= WIDE, self.due_days)
         base = self.rich_style
         mark = marker(s, ctx)
         if s.problems:
