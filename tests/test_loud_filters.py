@@ -7,7 +7,7 @@ import asyncio
 import json
 
 import pytest
-from conftest_ui import FIXED, fixed_workspace, screen_text, today
+from conftest_ui import FIXED, fixed_workspace, git, rid_of, screen_text, today
 from textual.widgets import Static
 
 from tui.ui.app import CrmApp
@@ -61,7 +61,7 @@ def test_ui_search_says_what_it_cannot_match_under_the_box(tmp_path):
     assert shown_note
     under_the_box = " ".join(" ".join(text.splitlines()[1:5]).split())  # the note wraps at 80 columns
     assert "grade:Z: no such grade; choose from A, B, C, D, E" in under_the_box
-    assert "not understood: colour:red; filters are grade, stage" in under_the_box
+    assert "not a filter: colour:red (searched as text); filters are grade, stage" in under_the_box
 
 
 def test_ui_owner_short_name_finds_the_rows_the_column_shows(tmp_path):
@@ -77,3 +77,23 @@ def test_ui_note_is_hidden_when_all_is_understood(tmp_path):
     text, shown_note, rows = _search(tmp_path, "grade:B 10:30")
     assert not shown_note
     assert "not understood" not in text and "no such" not in text
+
+
+def test_a_word_with_a_colon_is_still_searched_as_text(tmp_path):
+    ws = fixed_workspace(tmp_path)
+    path = ws.record_path(rid_of("Thornbury Electrical"))
+    path.write_text(path.read_text() + "notes: Quote ref:PO123 sent\n", encoding="utf-8")
+    git(ws, "commit", "-qam", "a note with a colon")
+
+    async def run():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            app.screen.set_query("ref:po123")
+            await pilot.pause()
+            return screen_text(app), [app.listing.row(i).name for i in range(len(app.listing))]
+
+    text, names = asyncio.run(run())
+    assert names == ["Thornbury Electrical"]
+    assert "not a filter: ref:po123 (searched as text)" in " ".join(" ".join(text.splitlines()[1:4]).split())

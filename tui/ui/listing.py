@@ -64,8 +64,7 @@ def parse_query(text: str, me: str = "", horizon: int = 7) -> Query:
         key, sep, value = word.partition(":")
         field = QUERY_KEYS.get(key.lower()) if sep else None
         if field is None and sep and value and _FIELD_LIKE.fullmatch(key) and not value.startswith("/"):
-            unknown.append(word)
-            continue
+            unknown.append(word)  # said under the box, and still searched as text (a note may hold "PO:123")
         if field is None or not value:
             words.append(word)
             continue
@@ -97,12 +96,11 @@ def not_understood(word: str) -> str:
     """What a word of the search box that sets no filter should have been."""
     key = word.partition(":")[0].lower()
     if key == "due":
-        hint = f"due is one of {', '.join(DUE_STATES)}"
-    elif key == "is":
-        hint = f"is is one of {', '.join(IS_VALUES)}"
-    else:
-        hint = "filters are " + ", ".join(dict.fromkeys(QUERY_KEYS.values()))
-    return f"not understood: {word}; {hint}"
+        return f"not understood: {word}; due is one of {', '.join(DUE_STATES)}"
+    if key == "is":
+        return f"not understood: {word}; is is one of {', '.join(IS_VALUES)}"
+    filters = ", ".join(dict.fromkeys(QUERY_KEYS.values()))
+    return f"not a filter: {word} (searched as text); filters are {filters}"
 
 
 def search_notes(query: Query, rules: Rules, summaries: Iterable[Summary]) -> list[str]:
