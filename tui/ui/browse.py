@@ -49,16 +49,18 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
 class StatusText(Static):
     """The status line's text, then as much of the row legend as fits its width at each draw."""
 
-    due_days = 7
+    def __init__(self, due_days: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.due_days = due_days
+        self.head = ""
 
     def show(self, head: str) -> None:
         self.head = head
         self.refresh()
 
     def render(self) -> Text:
-        head = getattr(self, "head", "")
-        markers = legend(self.content_size.width - cell_len(head) - 3, self.due_days)
-        return Text(f"{head} · {markers}" if markers else head, no_wrap=True, overflow="ellipsis", end="")
+        markers = legend(self.content_size.width - cell_len(self.head) - 3, self.due_days)
+        return Text(f"{self.head} · {markers}" if markers else self.head, no_wrap=True, overflow="ellipsis", end="")
 
 
 class BrowseScreen(Screen):
@@ -95,9 +97,7 @@ class BrowseScreen(Screen):
         yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days,
                             id="customers", due_days=rules.due_days)
         with Horizontal(id="status-line"):
-            status = StatusText(id="status")
-            status.due_days = rules.due_days
-            yield status
+            yield StatusText(rules.due_days, id="status")
             yield SyncStatus()
         yield Footer(compact=True)
 

@@ -3,7 +3,7 @@
 Rows come from a source with `len()` and `row(i)` (a Listing, or the due queue); the table keeps its
 cursor on a customer id, so rows moving under it (a sort, a live update) never move the selection.
 Each row starts with a marker column that tells its state without colour:
-`x` invalid, `!` overdue, `*` due today, `~` due within 7 days; `b` a contact's birthday is near;
+`x` invalid, `!` overdue, `*` due today, `~` due within x-crm.due_days; `b` a contact's birthday is near;
 the owner column says `(pool)` for no owner and `?` when the file could not be read.
 """
 
