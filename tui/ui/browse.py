@@ -89,6 +89,7 @@ class BrowseScreen(Screen):
     """
 
     app: "CrmApp"
+    _note = ""  # what the note under the search box says
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
@@ -135,10 +136,13 @@ class BrowseScreen(Screen):
 
     def show_search_note(self, query: Query) -> None:
         """Under the search box: the words that set no filter, and filter values no customer can have."""
-        notes = search_notes(query, self.app.ws.rules, self.app.listing.summaries())
-        note = self.query_one("#search-note", Static)
-        note.update("\n".join(printable(n, one_line=True) for n in notes))
-        note.set_class(bool(notes), "-shown")
+        text = "\n".join(printable(n, one_line=True) for n in search_notes(query, self.app.ws.rules,
+                                                                          self.app.listing.summaries()))
+        if text != self._note:  # a new text lays the screen out again: not on every keystroke
+            self._note = text
+            note = self.query_one("#search-note", Static)
+            note.update(text)
+            note.set_class(bool(text), "-shown")
 
     # ------------------------------------------------------------ search and filters
 
