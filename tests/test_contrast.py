@@ -16,7 +16,7 @@ import pytest
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__"
 CELL = 12.2  # width of one terminal cell in Rich's SVG export
-DIALOGS = {"test_grade_prompt", "test_log_form"}
+DIALOGS = {"test_grade_prompt", "test_log_form", "test_release_note_prompt"}
 GLYPHS = re.compile(r"[\u2580-\u259f\u2500-\u257f]")  # scrollbars and borders: drawing, not text
 MINIMUM = 4.5
 

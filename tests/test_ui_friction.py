@@ -125,7 +125,7 @@ def test_the_row_legend_shows_what_fits_and_help_shows_all(tmp_path):
     for width in (80, 100):
         status, help_text = _status_and_help(tmp_path / str(width), width)
         fitted[width] = status
-        assert "! overdue" in status and "(? all)" in status, status
+        assert "! overdue" in status and "(?)" in status, status
         shown = [item for item in LEGEND_ITEMS if item in status]
         assert shown == list(LEGEND_ITEMS[: len(shown)])  # the most urgent first, none cut in the middle
         assert status.rstrip().endswith("no upstream")  # nothing pushed off the line

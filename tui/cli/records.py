@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from tui.core.cadence import cooperation_text, facts, followup_state, years_of_cooperation
-from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
+from tui.core.catalog import SORT_FIELDS, Filter, Summary, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
 from tui.core.filtercheck import owners, unknown_values
 from tui.core.order import declared_orders
@@ -154,11 +154,18 @@ def register(sub) -> None:
     p.add_argument("--next", metavar="TEXT", help="the next action")
     p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days)")
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
+    p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next N days (x-crm.due_days)")
-    p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
-    p.add_argument("--owner", metavar="EMAIL")
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next N days (x-crm.due_days)",
+                       description="Every reminder: follow-ups, contacts' birthdays, first-order anniversaries, "
+                       "payments overdue or due, customers returning to the pool, and owned customers never touched; "
+                       "overdue first, then today, then the next days. The KIND column (`kind` in --json) says which.")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
+                     "git config crm.view is mine)")
+    who.add_argument("--owner", metavar="EMAIL", help="the full email or the short name before @")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=None, metavar="N",
                    help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: x-crm.due_days in schema.yaml, 7)")
     p.add_argument("--json", action="store_true")
@@ -196,6 +203,7 @@ def add_filters(p) -> None:
     who.add_argument("--owner", metavar="EMAIL", default="")
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
     p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="",
                    help="follow-up state; soon is within x-crm.due_days (7), due is any of the three")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
@@ -205,6 +213,17 @@ def _me(ctx) -> str:
     from tui.core.gitrepo import Git
 
     return Git(ctx.ws.root).identity()[1]
+
+
+def _mine(args, ctx) -> bool:
+    """--mine, or no owner asked for and `git config crm.view mine` set."""
+    if args.mine:
+        return True
+    if args.all or args.owner or getattr(args, "pool", False):
+        return False
+    from tui.core.team import view_is_mine
+
+    return view_is_mine(ctx.ws.root)
 
 
 def _print_change(change) -> None:
@@ -233,12 +252,12 @@ def cmd_new(args, ctx) -> int:
 def _filter(args, ctx) -> Filter:
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
-        industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
+        industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
         due=args.due, invalid=args.invalid, horizon=ctx.ws.rules.due_days,
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments", "birthday_names")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
@@ -264,9 +283,9 @@ def write_json_rows(rows) -> None:
     sys.stdout.write("[\n" + ",\n".join(dumps(row) for row in rows) + "\n]\n")
 
 
-def refuse_unknown(flt: Filter, ctx, catalog, check_owner: bool) -> None:
+def refuse_unknown(flt: Filter, ctx, summaries, check_owner: bool) -> None:
     """A filter that cannot match is an error naming the values there are (exit 2), not an empty list."""
-    known = owners(catalog.summaries.values()) if check_owner else None
+    known = owners(summaries) if check_owner else None
     found = unknown_values(flt, ctx.ws.rules, known)
     if found:
         raise UsageError(found[0].message(f"--{found[0].field} {found[0].value}"))
@@ -276,7 +295,7 @@ def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
     flt = _filter(args, ctx)
-    refuse_unknown(flt, ctx, catalog, check_owner=bool(args.owner))
+    refuse_unknown(flt, ctx, catalog.summaries.values(), check_owner=bool(args.owner))
     rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
@@ -445,27 +464,41 @@ def cmd_grade(args, ctx) -> int:
 
 
 def cmd_log(args, ctx) -> int:
-    change = ctx.changes.log(ctx.find_id(args.id), args.via, args.note, args.next, args.due, on=args.on)
+    change = ctx.changes.log(ctx.find_id(args.id), args.via, args.note, args.next, args.due, on=args.on,
+                             past_due=args.force)
     _print_change(change)
     return 0
 
 
+def due_window(ctx, summaries, days: int):
+    """The reminders' window for today: the rules, and the creation day of the records nothing else dates."""
+    from tui.core.pool import created_days, pool_rules
+    from tui.core.reminders import Window, wanted_created
+
+    pool = pool_rules(ctx.ws.schema)
+    created = created_days(ctx.ws, wanted_created(summaries, pool))
+    return Window(ctx.today(), ctx.ws.rules, pool, days, created)
+
+
 def cmd_due(args, ctx) -> int:
+    from tui.core.reminders import queue as reminder_queue
+
     today = ctx.today()
-    owner = _me(ctx) if args.mine else (args.owner or "")
-    catalog = ctx.catalog()
+    owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
+    summaries = list(ctx.catalog().summaries.values())
     if args.days is None:
         args.days = ctx.ws.rules.due_days
     if args.owner:
-        refuse_unknown(Filter(owner=args.owner), ctx, catalog, check_owner=True)
-    queue = due_queue(catalog.summaries.values(), today, owner, args.days)
+        refuse_unknown(Filter(owner=args.owner), ctx, summaries, check_owner=True)
+    queue = reminder_queue(summaries, due_window(ctx, summaries, args.days), owner)
     if args.json:
         out = []
-        for state, s in queue:
-            days = (dt.date.fromisoformat(s.next_followup) - today).days
-            out.append({"state": state, "id": s.id, "name": s.name, "next_followup": s.next_followup,
-                        "days": days, "next_action": s.next_action or None, "grade": s.grade or None,
-                        "owner": s.owner or None, "last_contact": s.last_contact or None})
+        for r in queue:
+            s = r.summary
+            out.append({"state": r.state, "kind": r.kind, "id": s.id, "name": s.name, "day": r.day,
+                        "days": (dt.date.fromisoformat(r.day) - today).days, "about": r.text,
+                        "next_followup": s.next_followup or None, "next_action": s.next_action or None,
+                        "grade": s.grade or None, "owner": s.owner or None, "last_contact": s.last_contact or None})
         write_json_rows(out)
         return 0
     if not queue:
@@ -473,13 +506,14 @@ def cmd_due(args, ctx) -> int:
         return 0
     heading = {"overdue": "OVERDUE", "today": "TODAY", "soon": f"NEXT {args.days} DAYS"}
     current = None
-    for state, s in queue:
-        if state != current:
-            current = state
-            print(f"{heading[state]}")
-        days = (dt.date.fromisoformat(s.next_followup) - today).days
+    for r in queue:
+        if r.state != current:
+            current = r.state
+            print(f"{heading[r.state]}")
+        days = (dt.date.fromisoformat(r.day) - today).days
         when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
-        print(f"  {s.next_followup} {when:>9}  {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
+        s = r.summary
+        print(f"  {r.day} {when:>9}  {r.kind:<13} {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(r.text, 34)} {s.id}")
     return 0
 
 
@@ -488,7 +522,11 @@ def cmd_validate(args, ctx) -> int:
     from tui.core.store import load_catalog
 
     ws = ctx.ws
-    problems = [str(p) for p in ws.schema.problems()]
+    from tui.core.codeowners import stale_problems
+    from tui.core.pool import pool_problems
+    from tui.core.team import team_problems
+
+    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema) + team_problems(ws.schema)]
     if args.paths:
         for given in args.paths:
             given_path = Path(given)
@@ -507,6 +545,7 @@ def cmd_validate(args, ctx) -> int:
         for s in catalog.invalid():
             problems += list(s.problems)
         checked = len(catalog)
+        problems += [str(p) for p in stale_problems(ws)]
     for line in problems:
         print(line)
     if problems:

@@ -36,8 +36,6 @@ class Rules:
     value_tiers: tuple[tuple[str, float], ...] = (("prospect", 0.0),)
     frequency_regular: int = 2
     frequency_loyal: int = 5
-    claim_limit: int = 50
-    idle_days: int = 90
     birthday_window_days: int = 7
     due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
@@ -74,7 +72,6 @@ def _rules(xcrm: dict) -> Rules:
         sorted(((str(t["name"]), float(t.get("min", 0))) for t in xcrm.get("value_tiers") or ()), key=lambda t: -t[1])
     ) or (("prospect", 0.0),)
     freq = xcrm.get("frequency") or {}
-    pool = xcrm.get("pool") or {}
     return Rules(
         base_currency=str(xcrm.get("base_currency", "USD")),
         rates={str(k): float(v) for k, v in (xcrm.get("rates") or {"USD": 1}).items()},
@@ -87,8 +84,6 @@ def _rules(xcrm: dict) -> Rules:
         value_tiers=tiers,
         frequency_regular=int(freq.get("regular", 2)),
         frequency_loyal=int(freq.get("loyal", 5)),
-        claim_limit=int(pool.get("claim_limit", 50)),
-        idle_days=int(pool.get("idle_days", 90)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
         due_days=_due_days(xcrm.get("due_days", 7)),
     )
@@ -152,6 +147,10 @@ class Schema:
         self.order: tuple[str, ...] = tuple(self.properties)
         self._fast = None
         self._detailed = None
+
+    def locate(self, path: tuple) -> tuple[int, int]:
+        """The 1-based (line, col) in schema.yaml of the value at `path` (or its nearest ancestor)."""
+        return locate(self._nodes, path)
 
     def problems(self) -> list[Problem]:
         """Disagreements between the JSON Schema enums and the x-crm lists users edit."""

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui.core.display import printable
 from tui.core.catalog import Filter
+from tui.core.team import view_is_mine
 from tui.ui.filters import FilterForm
 from tui.ui.listing import SORT_ORDER, SORTS, Query, parse_query, query_text, search_notes
 from tui.ui.sync import SYNC_BINDING, SyncStatus
@@ -43,6 +44,10 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
                 tooltip="Delete the customer (one commit; history can bring it back)"),
         Binding("h", "app.history", "History", show=one_customer,
                 tooltip="The customer's history: who changed what and when, the record as of then; u undoes"),
+        Binding("c", "app.claim", "Claim", show=False,
+                tooltip="Claim the customer from the public pool: it becomes yours (one commit; within the claim limit)"),
+        Binding("R", "app.release", "Release", show=False, key_display="shift+r",
+                tooltip="Release the customer to the public pool, with a note saying why (one commit)"),
     ]
 
 
@@ -65,6 +70,8 @@ class StatusText(Static):
 
 class BrowseScreen(Screen):
     """Every customer, searched and filtered as you type, sorted by any column."""
+
+    _start_mine = False  # `git config crm.view mine`: start on `owner:mine` once the catalog (and `me`) is in
 
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/", tooltip="Search names, contacts, emails, phones, tags, notes"),
@@ -103,7 +110,9 @@ class BrowseScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._start_mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`, applied once `me` is known
         self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
+        self.table.window = self.app.window  # row markers for every kind of reminder
         self.table.focus()
         self.records_changed()  # the catalog may have arrived before this screen was mounted
 
@@ -121,6 +130,12 @@ class BrowseScreen(Screen):
     # ------------------------------------------------------------ the app tells us
 
     def records_changed(self, ids: set[str] | None = None) -> None:
+        if self._start_mine and self.app.loaded:
+            self._start_mine = False
+            if not self.search.value:
+                self.search.value = "owner:mine"
+                self.apply_query("owner:mine")
+                return
         self.table.rows_changed()
         self.update_status()
 
@@ -132,6 +147,8 @@ class BrowseScreen(Screen):
             parts.append(note or self.app.loading_note)
         parts.append(f"{len(listing):,} of {listing.total:,} customers")
         parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
+        if self.app.loaded and (claimed := self.app.claim_count()):
+            parts.append(claimed)
         self.query_one("#status", StatusText).show(printable(" · ".join(parts), one_line=True))
 
     def show_search_note(self, query: Query) -> None:
