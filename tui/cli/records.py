@@ -12,9 +12,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.cadence import cooperation_text, facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
+from tui.core.filtercheck import owners, unknown_values
+from tui.core.order import declared_orders
 from tui.core.schema import to_json
 from tui.cli.output import dumps
 from tui.core.display import printable
@@ -109,7 +111,8 @@ def register(sub) -> None:
     p = sub.add_parser("list", help="list customers, filtered and sorted",
                        description="List customers. Filters combine; values may be comma-separated (--grade A,B).")
     add_filters(p)
-    p.add_argument("--sort", default="name", choices=SORT_FIELDS, help="sort field (default: name)")
+    p.add_argument("--sort", default="name", choices=SORT_FIELDS,
+                   help="sort field (default: name); stage, grade and credit sort in schema.yaml's order")
     p.add_argument("--reverse", action="store_true", help="reverse the sort")
     add_as_of(p)
     fmt = p.add_mutually_exclusive_group()
@@ -157,17 +160,17 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days",
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next N days (x-crm.due_days)",
                        description="Every reminder: follow-ups, contacts' birthdays, first-order anniversaries, "
                        "payments overdue or due, customers returning to the pool, and owned customers never touched; "
                        "overdue first, then today, then the next days. The KIND column (`kind` in --json) says which.")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
                      "git config crm.view is mine)")
-    who.add_argument("--owner", metavar="EMAIL")
+    who.add_argument("--owner", metavar="EMAIL", help="the full email or the short name before @")
     who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
-    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
-                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
+    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=None, metavar="N",
+                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: x-crm.due_days in schema.yaml, 7)")
     p.add_argument("--json", action="store_true")
     add_as_of(p)
     p.set_defaults(func=cmd_due)
@@ -204,7 +207,8 @@ def add_filters(p) -> None:
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
     who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
-    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
+    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="",
+                   help="follow-up state; soon is within x-crm.due_days (7), due is any of the three")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
 
 
@@ -278,7 +282,7 @@ def list_filter(args, ctx) -> Filter:
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
         industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
-        due=args.due, invalid=args.invalid,
+        due=args.due, invalid=args.invalid, horizon=ctx.ws.rules.due_days,
     )
 
 
@@ -287,7 +291,7 @@ _NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
-def summary_json(s: Summary, today: dt.date, base: str) -> dict:
+def summary_json(s: Summary, today: dt.date, base: str, horizon: int = 7) -> dict:
     """One customer for `crm list --json`: the keys documented in the README."""
     row = dict(zip(Summary._fields, s))
     for key in _NOT_IN_JSON:
@@ -299,7 +303,7 @@ def summary_json(s: Summary, today: dt.date, base: str) -> dict:
     row["problems"] = list(s.problems)
     row["valid"] = not s.problems
     row["currency"] = base
-    row["followup"] = followup_state(s.next_followup, today)
+    row["followup"] = followup_state(s.next_followup, today, horizon)
     return row
 
 
@@ -309,13 +313,23 @@ def write_json_rows(rows) -> None:
     sys.stdout.write("[\n" + ",\n".join(dumps(row) for row in rows) + "\n]\n")
 
 
+def refuse_unknown(flt: Filter, ctx, summaries, check_owner: bool) -> None:
+    """A filter that cannot match is an error naming the values there are (exit 2), not an empty list."""
+    known = owners(summaries) if check_owner else None
+    found = unknown_values(flt, ctx.ws.rules, known)
+    if found:
+        raise UsageError(found[0].message(f"--{found[0].field} {found[0].value}"))
+
+
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    rows = select(catalog.summaries.values(), list_filter(args, ctx), today, args.sort, args.reverse)
+    flt = list_filter(args, ctx)
+    refuse_unknown(flt, ctx, catalog.summaries.values(), check_owner=bool(args.owner))
+    rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
-        write_json_rows(summary_json(s, today, base) for s in rows)
+        write_json_rows(summary_json(s, today, base, ctx.ws.rules.due_days) for s in rows)
     elif args.csv:
         writer = csv.writer(sys.stdout)
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
@@ -359,7 +373,7 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
             mark = "x"
         print(
             f"{_cut(s.id, 30)} {_cut(s.name, 28)} {_cut(s.country or '--', 2)} {_cut(s.grade or '-', 1)} {_cut(s.stage, 11)} "
-            f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
+            f"{_cut(s.owner or ('(pool)' if s.readable else '?'), 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
 
@@ -390,7 +404,7 @@ def cmd_show(args, ctx) -> int:
     if f is not None:
         derived = {
             "last_contact": f.last_contact, "next_followup": f.next_followup, "next_action": f.next_action,
-            "followup": followup_state(f.next_followup, today), "order_total": f.order_total,
+            "followup": followup_state(f.next_followup, today, rules.due_days), "order_total": f.order_total,
             "currency": rules.base_currency, "order_count": f.order_count, "value_tier": f.value_tier,
             "frequency": f.frequency, "years_of_cooperation": years_of_cooperation(f.first_order, today),
             "region": rules.region(data.get("country")),
@@ -410,7 +424,7 @@ def cmd_show(args, ctx) -> int:
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
               f"{derived['next_followup'] or '-'}{state}" + (f" · next: {one(f.next_action)}" if f.next_action else ""))
         print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
-              f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
+              f"{f.frequency} · cooperation {cooperation_text(f.first_order, today)}")
     for problem in record.problems:
         print(f"problem: {problem}")
     print(f"--- {record.relpath}")
@@ -517,6 +531,10 @@ def cmd_due(args, ctx) -> int:
     today = ctx.today()
     owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
     summaries = list(ctx.catalog().summaries.values())
+    if args.days is None:
+        args.days = ctx.ws.rules.due_days
+    if args.owner:
+        refuse_unknown(Filter(owner=args.owner), ctx, summaries, check_owner=True)
     queue = reminder_queue(summaries, due_window(ctx, summaries, args.days), owner)
     if args.json:
         out = []

@@ -39,6 +39,7 @@ class Rules:
     frequency_regular: int = 2
     frequency_loyal: int = 5
     birthday_window_days: int = 7
+    due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
     free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
     legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
@@ -90,7 +91,15 @@ def _rules(xcrm: dict) -> Rules:
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
         free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
         legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
+        due_days=_due_days(xcrm.get("due_days", 7)),
     )
+
+
+def _due_days(value) -> int:
+    days = int(value)
+    if not 0 <= days <= 3660:
+        raise ValueError(f"due_days is {days}; give a number of days from 0 to 3660")
+    return days
 
 
 def to_json(value: Any) -> Any:

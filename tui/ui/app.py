@@ -28,6 +28,7 @@ from tui.core.changes import Change, Changes, short
 from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
 from tui.core.newcustomer import new_defaults
@@ -51,6 +52,7 @@ from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, 
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
+from tui.ui.theme import READABLE_CSS, use_readable_theme
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
@@ -60,7 +62,8 @@ class CrmApp(Syncing, App[int]):
     """Customers of one workspace: browse, search, grade, log touches, edit, follow up."""
 
     TITLE = "crm"
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    CSS = READABLE_CSS
+    COMMANDS = {ScreenCommands}  # crm's actions first; Textual's generic commands mostly left out
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
@@ -130,6 +133,7 @@ class CrmApp(Syncing, App[int]):
         return BrowseScreen()
 
     def on_mount(self) -> None:
+        use_readable_theme(self)
         self.load()
         self.set_interval(60, self._check_date)
         if self.pool_problem:
@@ -137,7 +141,7 @@ class CrmApp(Syncing, App[int]):
 
     def window(self) -> Window:
         """The reminders' window for today (the due queue and the row markers)."""
-        return Window(self.listing.today, self.ws.rules, self.pool, 7, self.created)
+        return Window(self.listing.today, self.ws.rules, self.pool, self.ws.rules.due_days, self.created)
 
     def claim_count(self) -> str:
         """"claimed 12/50" for the status line ("" when git does not know who you are). Counted when records
@@ -208,6 +212,7 @@ class CrmApp(Syncing, App[int]):
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.me = message.me
+        self.listing.set_orders(declared_orders(self.ws.schema))
         self.listing.replace_all(message.catalog.summaries.values())
         self.loaded = True
         if not message.confirmed:

@@ -47,7 +47,7 @@ class RecordForm(Screen[FormResult | None]):
     RecordForm .row Input, RecordForm .row Select, RecordForm .row TextArea { width: 1fr; }
     RecordForm .row.-tall { height: 5; }
     RecordForm .row TextArea { height: 5; }
-    RecordForm .error { color: $error; padding-left: 16; height: auto; display: none; }
+    RecordForm .error { color: $text-error; padding-left: 16; height: auto; display: none; }
     RecordForm .error.-shown { display: block; }
     RecordForm .note { color: $text-muted; padding: 0 1; }
     """
@@ -245,7 +245,7 @@ class LogForm(ModalScreen[Touch | None]):
     LogForm .row { height: 1; margin-top: 1; }
     LogForm .row Label { width: 13; }
     LogForm .row Input, LogForm .row Select { width: 1fr; }
-    LogForm .error { color: $error; padding-left: 13; display: none; }
+    LogForm .error { color: $text-error; padding-left: 13; display: none; }
     LogForm .error.-shown { display: block; }
     LogForm .keys { color: $text-muted; margin-top: 1; }
     """

@@ -45,7 +45,7 @@ def entry_text(rid: str, entry: HistoryEntry) -> Text:
     """One timeline entry: when, who, what, then its field-level changes, one per line."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{entry.when:%Y-%m-%d %H:%M}", style="bold")
-    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="dim")
+    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="italic")
     text.append(f"  {printable(what_changed(rid, entry), one_line=True)}")
     changes = [printable(c, one_line=True) for c in entry.changes]
     shown = changes if len(changes) <= MAX_CHANGE_LINES else changes[: MAX_CHANGE_LINES - 1]
@@ -81,6 +81,7 @@ class HistoryScreen(Screen):
         self.loaded = False
         self._texts: dict[str | None, str | None] = {}  # blob -> text, read once
         self._shown: HistoryEntry | None = None
+        self._undone = ""  # what the last undo reverted: the next load moves to the new head and says so
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title", classes="bar", markup=False)
@@ -145,7 +146,10 @@ class HistoryScreen(Screen):
         options.clear_options()
         options.add_options([Option(entry_text(self.rid, e), id=e.commit) for e in self.entries])
         count = len(self.entries)
-        self._title(f"{count} change{'s' * (count != 1)} · u undoes the latest")
+        undone, self._undone = self._undone, ""
+        self._title(f"{count} change{'s' * (count != 1)} · " + (f"undone: {undone}" if undone else "u undoes the latest"))
+        if undone:
+            keep = None  # the undo is the new head: show the record as it is now
         if self.entries:
             index = next((i for i, e in enumerate(self.entries) if e.commit == keep), 0)
             options.highlighted = index
@@ -201,6 +205,12 @@ class HistoryScreen(Screen):
 
     # ------------------------------------------------------------ undo
 
+    def undone(self, what: str) -> None:
+        """After an undo commit: the reload that follows moves to the new head."""
+        self._undone = what
+        if self.is_mounted:
+            self.load()
+
     def action_undo(self) -> None:
         if not self.loaded:
             self.app.notify("The history is still being read; try again in a moment")
@@ -239,7 +249,7 @@ class HistoryScreen(Screen):
                 with app.history_lock:
                     return undo(app.ws, rid, app.today, target=target)
 
-            app.submit(Write(rid, run, None))
+            app.submit(Write(rid, run, None, after=lambda change: self.undone(what)))
 
         self.app.push_screen(ChoiceScreen(f"Undo “{what}”?", "\n".join(lines), [("y", "Undo it"), ("n", "Keep it")]),
                              answer)
