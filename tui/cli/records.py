@@ -226,7 +226,8 @@ def cmd_new(args, ctx) -> int:
     return 0
 
 
-def _filter(args, ctx) -> Filter:
+def list_filter(args, ctx) -> Filter:
+    """The filter the list options (`add_filters`) ask for; `crm list` and `crm report` share it."""
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
         industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
@@ -263,7 +264,7 @@ def write_json_rows(rows) -> None:
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse)
+    rows = select(catalog.summaries.values(), list_filter(args, ctx), today, args.sort, args.reverse)
     base = ctx.ws.rules.base_currency
     if args.json:
         write_json_rows(summary_json(s, today, base) for s in rows)
