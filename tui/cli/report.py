@@ -105,7 +105,7 @@ def cmd_report(args, ctx) -> int:
 
 def write_csv(reports) -> None:
     """Each table as a header row and its rows, each row led by the report and table name."""
-    writer = csv.writer(sys.stdout)
+    writer = csv.writer(sys.stdout, lineterminator="\n")  # "\r\n" would reach the terminal as an escaped \r
     for report in reports:
         for table in report.tables:
             writer.writerow(["report", "table", *table.columns])
