@@ -205,7 +205,7 @@ def test_csv_has_every_table(crm):
     lines = proc.stdout.splitlines()
     assert lines[0] == "report,table,stage,reached,to next %,now,median days,p90 days"
     assert "funnel,funnel,contacted,3,66.7,0,6.5,9.0" in lines
-    assert "funnel,exits,lost,1,25.0,,," in lines
+    assert "funnel,exits,lost,1,25.0,," in lines and "report,table,stage,now,share %,median days,p90 days" in lines
 
 
 def test_bad_input_is_one_line_and_exit_2(crm):
