@@ -282,3 +282,28 @@ def test_as_of_equals_a_checkout_of_that_day_on_the_demo(tmp_path, day):
         assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
         assert json.loads(a.stdout) == json.loads(b.stdout), args
         assert json.loads(a.stdout) != [] and "customers" in a.stdout
+
+
+def test_xlsx_has_a_sheet_per_report_with_values_and_charts(crm, farm, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "reports.xlsx"
+    proc = crm("report", "all", "--since", "2026-01-01", "--xlsx", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "6 sheets" in proc.stdout
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Summary", "By region", "Funnel", "Activity", "Orders", "Changes"]
+    funnel = book["Funnel"]
+    cells = {(r[0], r[1]) for r in funnel.iter_rows(values_only=True) if r[0] in ("lead", "contacted", "won")}
+    assert {("lead", 4), ("contacted", 3), ("won", 2)} <= cells
+    region = {r[0]: r[1:5] for r in book["By region"].iter_rows(values_only=True) if r[0] in ("Europe", "Asia", "total")}
+    assert region == {"Europe": (2, 50.0, 1080.0, 36.5), "Asia": (1, 25.0, 1880.0, 63.5), "total": (4, 100.0, 2960.0, 100.0)}
+    kinds = {name: sorted(type(c).__name__ for c in book[name]._charts) for name in book.sheetnames}
+    assert kinds["Summary"] == ["BarChart"] * 6
+    assert kinds["Funnel"] == ["BarChart"] * 3
+    assert kinds["Orders"] == ["LineChart"]
+    assert "LineChart" in kinds["Activity"] and "BarChart" in kinds["Activity"]
+    chart = book["By region"]._charts[0]
+    ref = chart.series[0].val.numRef.f
+    assert ref.replace("$", "") == "'By region'!B5:B7"  # the customers column of the three region rows
+    proc = crm("report", "summary", "--xlsx", str(tmp_path / "x.txt"))
+    assert proc.returncode == 2 and ".xlsx" in proc.stderr

@@ -88,7 +88,8 @@ def cmd_report(args, ctx) -> int:
         from tui.core.workbook import write_workbook
 
         path = write_workbook(reports, args.xlsx)
-        print(f"wrote {printable(str(path))}: {sum(len(r.tables) for r in reports)} sheets")
+        print(f"wrote {printable(str(path))}: {len(reports)} sheet{'s' if len(reports) > 1 else ''}, "
+              f"{sum(len(r.tables) for r in reports)} tables")
     elif args.json:
         data = [r.as_dict() for r in reports]
         sys.stdout.write(dumps(data if args.report == "all" else data[0], indent=1) + "\n")
