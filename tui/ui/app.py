@@ -64,6 +64,8 @@ class CrmApp(Syncing, App[int]):
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Read every record again"),
+        Binding("R", "reports", "Reports", show=False, key_display="shift+r",
+                tooltip="Reports: summary, by dimension, funnel, activity, orders, changes; as of any day"),
     ]
 
     def __init__(self, ws: Workspace, today: Clock = dt.date.today, *, watch_interval: float | None = 0.5) -> None:
@@ -496,6 +498,12 @@ class CrmApp(Syncing, App[int]):
     def action_due(self) -> None:
         if not isinstance(self.screen, DueScreen):
             self.push_screen(DueScreen())
+
+    def action_reports(self) -> None:
+        from tui.ui.reports import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
 
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
