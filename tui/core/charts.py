@@ -68,7 +68,7 @@ def _fit(text: str, width: int) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
-def render_table(table: Table, width: int = 80, ascii: bool = False) -> list[str]:
+def render_table(table: Table, width: int = 80, ascii: bool = False, max_rows: int | None = MAX_ROWS) -> list[str]:
     """The table as lines no wider than `width`: a label column, the figures, then a bar (or a trend
     sparkline when the table has a series per row) in what room is left."""
     rows = [[cell(v, c) for v, c in zip(r, table.columns)] for r in table.rows]
@@ -100,15 +100,15 @@ def render_table(table: Table, width: int = 80, ascii: bool = False) -> list[str
     out = [table.title, line(list(table.columns), head if draw else "")]
     numbers = [r[barcol] for r in table.rows] if barcol is not None else []
     top = max((v for v in numbers if isinstance(v, (int, float))), default=0)
-    for i, (r, cells) in enumerate(zip(table.rows[:MAX_ROWS], rows)):
+    for i, (r, cells) in enumerate(zip(table.rows[:max_rows], rows)):
         extra = ""
         if draw and trend:
             extra = sparkline(table.series[i][-min(room, TREND_MAX * 3):], ascii)
         elif draw and isinstance(r[barcol], (int, float)):
             extra = bar(r[barcol], top, room, ascii)
         out.append(line(cells, extra))
-    if len(rows) > MAX_ROWS:
-        out.append(f"… {len(rows) - MAX_ROWS} more rows (--json, --csv or --xlsx show them all)")
+    if max_rows is not None and len(rows) > max_rows:
+        out.append(f"… {len(rows) - max_rows} more rows (--json, --csv or --xlsx show them all)")
     if total:
         out.append(line(total))
     if shown < len(widths):

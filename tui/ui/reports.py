@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from tui.core.catalog import Filter, Summary
-from tui.core.charts import bar, cell, sparkline
+from tui.core.charts import cell, render_table
 from tui.core.display import printable
 from tui.core.reports import DIMENSIONS, REPORTS, Options, Report, build, population
 from tui.ui.browse import customer_bindings
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 KEYS = {"summary": "s", "by": "b", "funnel": "f", "activity": "a", "orders": "o", "changes": "c"}
 PERIODS = {"activity": ("month", "week"), "orders": ("month", "quarter", "year")}
 DIMS = {"by": DIMENSIONS, "funnel": (None, *DIMENSIONS), "orders": (None, "region", "country", "owner", "product")}
-BAR_WIDTH = 16
 
 
 class ReportReady(Message):
@@ -197,8 +196,8 @@ class ReportScreen(Screen):
 
     def _describe(self) -> str:
         parts = [self.kind]
-        if self.kind in DIMS:
-            parts.append(f"by {self.dims[self.kind] or '-'}")
+        if self.dims.get(self.kind):
+            parts.append(f"by {self.dims[self.kind]}")
         if self.kind in PERIODS:
             parts.append(f"per {self.periods[self.kind]}")
         day = self.as_of.isoformat() if self.as_of else f"today ({self.app.today().isoformat()})"
@@ -252,36 +251,26 @@ class ReportScreen(Screen):
         self._fill(rep)
 
     def _fill(self, rep: Report) -> None:
-        """Every table of the report, one under the other, with a bar or a trend per row."""
+        """Every table of the report, one under the other, drawn as `crm report` draws it (bars,
+        trends) to the screen's width; rows of figures remember their customers."""
         grid = self.query_one(DataTable)
         keep = grid.cursor_row
         grid.clear(columns=True)
-        width = max((len(t.columns) for t in rep.tables), default=1)
-        grid.add_columns(*([""] * (width + 1)))
+        grid.add_column("report")
+        width = max(40, self.size.width - 3)
         self.row_ids = []
         for table in rep.tables:
-            grid.add_row(Text(table.title, style="bold"), *([""] * width))
-            self.row_ids.append(None)
-            grid.add_row(*(Text(c, style="italic") for c in table.columns), *([""] * (width + 1 - len(table.columns))))
-            self.row_ids.append(None)
-            col = table.columns.index(table.bar) if table.bar in table.columns else None
-            top = max((r[col] for r in table.rows if isinstance(r[col], (int, float))), default=0) if col is not None else 0
-            for i, row in enumerate(table.rows):
-                cells = [Text(cell(v, c), justify="left" if j == 0 or isinstance(v, str) else "right") for j, (v, c) in enumerate(zip(row, table.columns))]
-                graph = sparkline(table.series[i][-BAR_WIDTH:]) if table.series else (
-                    bar(row[col], top, BAR_WIDTH) if col is not None and isinstance(row[col], (int, float)) else "")
-                cells += [""] * (width - len(cells)) + [graph]
-                grid.add_row(*cells)
-                ids = table.ids[i] if i < len(table.ids) else ()
-                self.row_ids.append((f"{table.title}: {row[0]}", ids) if ids else None)
-            if table.total:
-                grid.add_row(*(Text(cell(v, c), style="bold") for v, c in zip(table.total, table.columns)),
-                             *([""] * (width + 1 - len(table.total))))
-                self.row_ids.append(None)
-            grid.add_row(*([""] * (width + 1)))
+            lines = render_table(table, width, max_rows=None)
+            for n, line in enumerate(lines):
+                style = "bold" if n == 0 else "italic" if n == 1 else ""
+                grid.add_row(Text(line, style=style, no_wrap=True, overflow="ellipsis"))
+                i = n - 2
+                ids = table.ids[i] if 0 <= i < len(table.rows) and i < len(table.ids) else ()
+                self.row_ids.append((f"{table.title}: {table.rows[i][0]}", ids) if ids else None)
+            grid.add_row(Text(""))
             self.row_ids.append(None)
         for note in rep.notes:
-            grid.add_row(Text(f"note: {note}", style="italic"), *([""] * width))
+            grid.add_row(Text(f"note: {note}", style="italic"))
             self.row_ids.append(None)
         if keep and keep < grid.row_count:
             grid.move_cursor(row=keep)
