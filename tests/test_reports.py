@@ -229,7 +229,7 @@ def test_work_tree_changes_count_before_they_are_committed(farm, tmp_path):
 
 
 def test_index_is_incremental_and_rebuilt_when_missing_or_stale(farm, tmp_path, monkeypatch):
-    from tui.core.timeline import Timeline
+    from tui.core.timeline import Timeline, Version
     from tui.core.workspace import Workspace
 
     ws = tmp_path / "ws"
@@ -243,11 +243,11 @@ def test_index_is_incremental_and_rebuilt_when_missing_or_stale(farm, tmp_path, 
     commit_at(ws, "2026-06-10", BOB, {"delta": record(stage="contacted", **{"name": "Delta AG", "country": "DE", "owner": BOB})})
     line = Timeline(w)
     assert line.update() == 1  # one new blob parsed
-    assert [v.card.summary.stage for v in line.records["delta"]] == ["contacted", "lead"]
+    assert [Version._make(v).stage for v in line.records["delta"]] == ["contacted", "lead"]
     subprocess.run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=ws, check=True)  # the commit leaves the branch
     line = Timeline(w)
     line.update()
-    assert [v.card.summary.stage for v in line.records["delta"]] == ["lead"]
+    assert [Version._make(v).stage for v in line.records["delta"]] == ["lead"]
     line.path.write_bytes(b"not a pickle")
     again = Timeline(w)
     assert again.update() == 12 and again.records.keys() == first.records.keys()

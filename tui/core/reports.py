@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from tui.core.catalog import Filter
 from tui.core.cadence import followup_state
 from tui.core.schema import Rules
-from tui.core.timeline import Card, Version, state_at, timeline_for
 from tui.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tui.core.timeline import Card, Version
 
 NONE = "(none)"
 POOL = "(pool)"
@@ -110,6 +111,8 @@ class Population:
 def population(ws: Workspace, flt: Filter, today: dt.date, as_of: dt.date | None = None,
                progress=None) -> Population:
     """The customers matching `flt` as of the end of `as_of` (None: now, work tree included)."""
+    from tui.core.timeline import state_at, timeline_for  # here: `crm` starts without the history modules
+
     line = timeline_for(ws, progress)
     commit = None
     if as_of is not None:
@@ -230,10 +233,18 @@ def stage_runs(versions: list[Version]) -> list[tuple[str, str]]:
     """(day entered, stage) for each stage a customer was in, oldest first: the commits that set it."""
     runs: list[tuple[str, str]] = []
     for v in versions:
-        stage = v.card.summary.stage if v.card else ""
+        stage = v.stage
         if not runs or runs[-1][1] != stage:
             runs.append((v.day, stage))
     return runs
+
+
+def median(values: list[int]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None for no values."""
+    if not values:
+        return None
+    ordered, half = sorted(values), len(values) // 2
+    return float(ordered[half]) if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
 
 
 def percentile(values: list[int], q: float) -> float | None:
@@ -282,12 +293,12 @@ def funnel_report(pop: Population, opts: Options) -> Report:
     for i, stage in enumerate(rules.stages):
         nxt = rules.stages[i + 1] if i + 1 < len(rules.stages) else None
         conv = _pct(reached[nxt], reached[stage]) if nxt else None
-        med = statistics.median(stays[stage]) if stays[stage] else None
+        med = median(stays[stage])
         table.add([stage, reached[stage], conv, now[stage], med, percentile(stays[stage], 90)], groups.get(stage, ()))
     others = [s for s in now if s not in rules.stages]
     exits = Table("exits", "Exits from the funnel (and customers with no funnel stage)", ["stage", "now", "share %", "median days", "p90 days"], bar="now")
     for stage in [*rules.exits, *sorted(s for s in others if s not in rules.exits)]:
-        med = statistics.median(stays[stage]) if stays[stage] else None
+        med = median(stays[stage])
         exits.add([stage, now[stage], _pct(now[stage], len(pop)), med, percentile(stays[stage], 90)], groups.get(stage, ()))
     exits.total = ["total now", sum(now.values()), 100.0 if len(pop) else 0.0, None, None]
     lost_from = Table("exit-from", "Last funnel stage before an exit", ["stage", "exits"], bar="exits")
@@ -377,7 +388,7 @@ def grade_changes(pop: Population, versions: list[Version], since: str, today: s
     order = list(pop.rules.grades)
     out = []
     for a, b in zip(versions, versions[1:]):
-        old, new = a.card.summary.grade, b.card.summary.grade
+        old, new = a.grade, b.grade
         if old != new and old in order and new in order and since <= b.day <= today:
             out.append((b.day, b.email or POOL, old, new, "up" if order.index(new) < order.index(old) else "down"))
     return out
@@ -507,7 +518,7 @@ def changes_report(pop: Population, opts: Options) -> Report:
         first = versions[0]
         name = card.summary.name
         if since <= first.day <= today:
-            added.add([name, first.day, first.email, first.card.summary.stage or NONE, first.card.summary.grade or NONE], [rid])
+            added.add([name, first.day, first.email, first.stage or NONE, first.grade or NONE], [rid])
         for day, who, old, new, way in grade_changes(pop, versions, since, today):
             grades.add([name, day, who, old, new, way], [rid])
         runs = stage_runs(versions)
