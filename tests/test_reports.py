@@ -307,3 +307,12 @@ def test_xlsx_has_a_sheet_per_report_with_values_and_charts(crm, farm, tmp_path)
     assert ref.replace("$", "") == "'By region'!B5:B7"  # the customers column of the three region rows
     proc = crm("report", "summary", "--xlsx", str(tmp_path / "x.txt"))
     assert proc.returncode == 2 and ".xlsx" in proc.stderr
+
+
+def test_a_workspace_outside_git_is_read_from_its_files(farm, tmp_path):
+    import shutil
+
+    ws = tmp_path / "plain"
+    shutil.copytree(farm, ws, ignore=shutil.ignore_patterns(".git"))
+    rep = report(CLI(ws, env={"CRM_TODAY": TODAY}), "summary")
+    assert rep["customers"] == 4 and rep["headline"]["order value USD"] == 2960.0

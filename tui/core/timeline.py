@@ -201,10 +201,10 @@ def state_at(ws: Workspace, line: Timeline, commit: str | None = None, today: dt
 
 def _overlay(ws: Workspace, out: dict, day: str) -> None:
     """Records changed in the work tree since HEAD, as they are on disk."""
-    if not Git(ws.root).is_repo():
-        return
+    git = Git(ws.root)
+    changed = git.status_paths("records") if git.is_repo() else [("??", f"records/{e.name}") for e in ws.record_files()]
     intern: dict = {}
-    for _xy, path in Git(ws.root).status_paths("records"):
+    for _xy, path in changed:
         if not (path.startswith("records/") and path.endswith(".yaml") and path.count("/") == 1):
             continue
         rid = path[8:-5]
