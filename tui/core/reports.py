@@ -513,7 +513,7 @@ def changes_report(pop: Population, opts: Options) -> Report:
     moves = Counter()
     move_ids = defaultdict(set)
     lost = Table("lost", "Customers lost", ["customer", "day", "from stage"], bar=None, chart="")
-    exits = set(pop.rules.exits) & {"lost"} or set(pop.rules.exits[-1:])
+    gone = "lost" if "lost" in pop.rules.exits else (pop.rules.exits[-1] if pop.rules.exits else None)
     for rid, (card, versions) in sorted(pop.members.items(), key=lambda kv: kv[1][0].summary.name.casefold()):
         first = versions[0]
         name = card.summary.name
@@ -526,7 +526,7 @@ def changes_report(pop: Population, opts: Options) -> Report:
             if since <= day <= today:
                 moves[old or NONE, new or NONE] += 1
                 move_ids[old or NONE, new or NONE].add(rid)
-                if new in exits:
+                if new == gone:
                     lost.add([name, day, old or NONE], [rid])
     stage_moves = Table("stage-moves", "Stage moves", ["from", "to", "customers"], bar="customers")
     for (old, new), n in sorted(moves.items(), key=lambda kv: (-kv[1], kv[0])):

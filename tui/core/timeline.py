@@ -145,7 +145,7 @@ class Timeline:
         if head == self.head and key == self.key:
             return 0
         seen = {v[3]: v[6] for vs in self.records.values() for v in vs if v[6]} if key == self.key else {}
-        history = index_for(self.ws) if head else None
+        history = index_for(self.ws, progress) if head else None
         entries = history.records if history else {}
         texts = read_blobs(self.ws, [e[3] for es in entries.values() for e in es if e[3] and e[3] not in seen])
         rules, intern, pieces, parsed = self.ws.rules, {}, {}, 0
