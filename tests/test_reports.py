@@ -316,3 +316,42 @@ def test_a_workspace_outside_git_is_read_from_its_files(farm, tmp_path):
     shutil.copytree(farm, ws, ignore=shutil.ignore_patterns(".git"))
     rep = report(CLI(ws, env={"CRM_TODAY": TODAY}), "summary")
     assert rep["customers"] == 4 and rep["headline"]["order value USD"] == 2960.0
+
+
+@pytest.mark.parametrize("flt", [{}, {"owner": BOB}, {"region": "Europe"}, {"grade": "A,B,D"}, {"pool": True}, {"text": "gamma"}])
+def test_every_single_valued_table_adds_up_to_the_customers_under_a_filter(farm, monkeypatch, flt):
+    import datetime as dt
+
+    from tui.core.catalog import Filter
+    from tui.core.reports import DIMENSIONS, MULTI, Options, build, population
+    from tui.core.workspace import Workspace
+
+    monkeypatch.setenv("CRM_TODAY", TODAY)
+    today = dt.date.fromisoformat(TODAY)
+    for as_of in (None, dt.date(2026, 4, 15)):
+        pop = population(Workspace(farm), Filter(**flt), as_of or today, as_of)
+        n = len(pop)
+        # on 04-15 delta was not there yet and epsilon (FR, bob's) was: the counts happen to be the same
+        assert n == {(): 4, ("owner",): 2, ("region",): 2, ("grade",): 3, ("pool",): 1, ("text",): 1}[tuple(flt)]
+        if not flt:
+            assert set(pop.members) == {"alpha", "beta", "gamma", "epsilon" if as_of else "delta"}
+        for dim in DIMENSIONS:
+            rep = build("by", pop, Options(dim=dim, by="stage"))
+            rows = rep.tables[0].rows
+            if dim not in MULTI:
+                assert sum(r[1] for r in rows) == n, (dim, flt)
+                assert sum(r[-1] for r in rep.tables[1].rows) == n
+            assert rep.tables[0].total[1] == n
+        funnel = build("funnel", pop, Options())
+        assert funnel.tables[1].total[1] == n
+        summary = build("summary", pop, Options())
+        assert all(sum(r[1] for r in t.rows) == n for t in summary.tables)
+
+
+def test_bars_and_sparklines_in_plain_characters():
+    from tui.core.charts import bar, sparkline
+
+    assert bar(5, 10, 10) == "█████" and bar(1, 8, 1) == "▏" and bar(0, 10, 10) == ""
+    assert bar(5, 10, 10, ascii=True) == "#####"
+    assert sparkline([0, 1, 2, 4]) == "▁▃▅█" and sparkline([0, 1, 2, 4], ascii=True) == "_-+@"
+    assert sparkline([0, 0]) == "▁▁"
