@@ -136,10 +136,11 @@ def labels(card: Card, dim: str) -> tuple[str, ...]:
         return card.products or (NONE,)
     if dim == "owner":
         return (s.owner or POOL,)
-    value = {"tier": s.value_tier, "frequency": s.frequency, "source": card.source}.get(dim)
-    if value is None:
-        value = getattr(s, dim)
+    value = card.source if dim == "source" else getattr(s, FIELDS.get(dim, dim))
     return (value or NONE,)
+
+
+FIELDS = {"tier": "value_tier"}  # a dimension's Summary field, where the names differ
 
 
 def order_of(dim: str, rules: Rules, found: Iterable[str], weight: dict[str, float]) -> list[str]:

@@ -30,7 +30,7 @@ from tui.core.record import decode, read_raw
 from tui.core.schema import Rules
 from tui.core.workspace import Workspace
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 INDEX_NAME = "timeline.marshal"
 
 Progress = Callable[[int, int], None]
@@ -48,8 +48,9 @@ class Card(NamedTuple):
 
 
 class Version(NamedTuple):
-    """One commit that touched a record. `card` is the raw Card (plain tuples, as stored; `card_at`
-    makes it a Card), None where the record was deleted."""
+    """One commit that touched a record. `card` is the Card as marshal bytes (`card_at` reads it):
+    a report reads only the cards of the versions it counts, so loading the index stays cheap), None
+    where the record was deleted."""
 
     commit: str
     day: str  # the commit's author date, YYYY-MM-DD
@@ -57,11 +58,11 @@ class Version(NamedTuple):
     blob: str | None
     stage: str
     grade: str
-    card: tuple | None
+    card: bytes | None
 
 
-def card_at(raw: tuple) -> Card:
-    summary, *rest = raw
+def card_at(raw: bytes) -> Card:
+    summary, *rest = marshal.loads(raw)
     return Card(Summary._make(summary), *rest)
 
 
@@ -118,8 +119,8 @@ class Timeline:
         return (INDEX_FORMAT, tui.__version__, self.ws.schema.digest)
 
     def load(self) -> None:
-        """Stored with marshal, as plain tuples: at 30,000 versions that loads several times faster
-        than pickling NamedTuples (equal strings and tuples are stored once either way)."""
+        """Stored with marshal: plain tuples, and each Card as bytes read only when a report counts
+        it; at 30,000 versions that loads many times faster than pickling them as objects."""
         try:
             with open(self.path, "rb") as fh:
                 head, key, records = marshal.load(fh)
@@ -157,16 +158,23 @@ class Timeline:
                 card = seen.get(blob) if blob else None
                 if blob and card is None:
                     data, problem = _data(texts[blob], pieces) if blob in texts else (None, "its blob is missing")
-                    card = seen[blob] = card_of(rid, data, problem and f"records/{rid}.yaml: {problem}", rules, intern)
+                    card = seen[blob] = marshal.dumps(card_of(rid, data, problem and f"records/{rid}.yaml: {problem}", rules, intern))
                     parsed += 1
                     if progress and parsed % 500 == 0:
                         progress(parsed, len(texts))
-                stage, grade = (card[0][8], card[0][7]) if card else ("", "")
+                stage, grade = _stage_grade(card)
                 versions.append((sha, intern.setdefault(when[:10], when[:10]), intern.setdefault(email, email), blob, stage, grade, card))
             records[rid] = versions
         self.records, self.head, self.key = records, head, key
         self.save()
         return parsed
+
+
+def _stage_grade(card: bytes | None) -> tuple[str, str]:
+    if card is None:
+        return "", ""
+    summary = card_at(card).summary
+    return summary.stage, summary.grade
 
 
 def timeline_for(ws: Workspace, progress: Progress | None = None) -> Timeline:
@@ -215,6 +223,6 @@ def _overlay(ws: Workspace, out: dict, day: str) -> None:
             continue
         text, problem = decode(raw, path) if raw is not None else (None, problem)
         data, message = _data(text) if text is not None else (None, str(problem))
-        raw = card_of(rid, data, message and f"{path}: {message}", ws.rules, intern)
+        raw = marshal.dumps(card_of(rid, data, message and f"{path}: {message}", ws.rules, intern))
         life = out.get(rid, (None, []))[1]
-        out[rid] = (card_at(raw), [*life, Version("", day, "", None, raw[0][8], raw[0][7], raw)])
+        out[rid] = (card_at(raw), [*life, Version("", day, "", None, *_stage_grade(raw), raw)])
