@@ -256,8 +256,8 @@ class ReportScreen(Screen):
         grid = self.query_one(DataTable)
         keep = grid.cursor_row
         grid.clear(columns=True)
-        grid.add_column("report")
         width = max(40, self.size.width - 3)
+        grid.add_column("report", width=width)  # fixed: measured from the rows, it came out cut at times
         self.row_ids = []
         for table in rep.tables:
             lines = render_table(table, width, max_rows=None)
