@@ -111,15 +111,21 @@ class Population:
 def population(ws: Workspace, flt: Filter, today: dt.date, as_of: dt.date | None = None,
                progress=None) -> Population:
     """The customers matching `flt` as of the end of `as_of` (None: now, work tree included)."""
-    from tui.core.timeline import state_at, timeline_for  # here: `crm` starts without the history modules
+    from tui.core.timeline import start_status, state_at, timeline_for  # here: `crm` starts without them
 
-    line = timeline_for(ws, progress)
-    commit = None
-    if as_of is not None:
-        from tui.core.asof import commit_as_of
+    status = start_status(ws) if as_of is None else None
+    try:
+        line = timeline_for(ws, progress)
+        commit = None
+        if as_of is not None:
+            from tui.core.asof import commit_as_of
 
-        commit = commit_as_of(ws, as_of)
-    state = state_at(ws, line, commit, today)
+            commit = commit_as_of(ws, as_of)
+        state = state_at(ws, line, commit, today, status)
+    finally:
+        if status is not None and status.poll() is None:
+            status.kill()
+            status.wait()
     kept = {rid: cv for rid, cv in state.items() if flt.matches(cv[0].summary, today)}
     return Population(ws.rules, today, kept)
 
