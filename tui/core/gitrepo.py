@@ -316,16 +316,25 @@ class Git:
 
     def status_paths(self, *pathspec: str, untracked: bool = True) -> list[tuple[str, str]]:
         """(XY status, path) of changed (and, unless told otherwise, untracked) files under `pathspec`."""
-        mode = "--untracked-files=all" if untracked else "--untracked-files=no"
-        out = self.run("status", "--porcelain=v1", "-z", mode, "--", *pathspec).stdout
-        items = []
-        parts = out.split("\0")
-        i = 0
-        while i < len(parts):
-            entry = parts[i]
-            if len(entry) > 3:
-                items.append((entry[:2], entry[3:]))
-                if entry[0] in "RC":
-                    i += 1
-            i += 1
-        return items
+        return parse_status(self.run(*status_args(*pathspec, untracked=untracked)).stdout)
+
+
+def status_args(*pathspec: str, untracked: bool = True) -> list[str]:
+    """The arguments of the `git status` that `parse_status` reads."""
+    mode = "--untracked-files=all" if untracked else "--untracked-files=no"
+    return ["status", "--porcelain=v1", "-z", mode, "--", *pathspec]
+
+
+def parse_status(out: str) -> list[tuple[str, str]]:
+    """(XY status, path) from `git status --porcelain=v1 -z` (a rename's old path skipped)."""
+    items = []
+    parts = out.split("\0")
+    i = 0
+    while i < len(parts):
+        entry = parts[i]
+        if len(entry) > 3:
+            items.append((entry[:2], entry[3:]))
+            if entry[0] in "RC":
+                i += 1
+        i += 1
+    return items

@@ -68,6 +68,9 @@ class CrmApp(Syncing, App[int]):
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Read every record again"),
+        # `a` (analysis): R is release on the customer screens (the pool's key), so reports take the next free letter.
+        Binding("a", "reports", "Reports", show=False,
+                tooltip="Reports: summary, by dimension, funnel, activity, orders, changes; as of any day"),
     ]
 
     def __init__(self, ws: Workspace, today: Clock = dt.date.today, *, watch_interval: float | None = 0.5) -> None:
@@ -603,6 +606,12 @@ class CrmApp(Syncing, App[int]):
     def action_deleted(self) -> None:
         if not isinstance(self.screen, DeletedScreen):
             self.push_screen(DeletedScreen())
+
+    def action_reports(self) -> None:
+        from tui.ui.reports import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
 
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
