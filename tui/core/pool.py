@@ -118,14 +118,15 @@ def needs_created(s: Summary, rules: PoolRules) -> bool:
     return not s.owner_touch or (rules.no_order_days is not None and not s.last_order) or not s.touches
 
 
-def created_days(ws: Workspace, rids: Iterable[str]) -> dict[str, str]:
-    """rid -> the day (author date) of the commit that created its file, from the history index."""
+def created_days(ws: Workspace, rids: Iterable[str], progress=None) -> dict[str, str]:
+    """rid -> the day (author date) of the commit that created its file, from the history index (built or
+    brought up to date first, reporting `progress(done, total)` when given)."""
     wanted = list(rids)
     if not wanted:
         return {}
     from tui.core.history import index_for
 
-    index = index_for(ws)
+    index = index_for(ws, progress)
     out = {}
     for rid in wanted:
         added = [e for e in index.entries(rid) if e[1] == "A"]
@@ -178,7 +179,7 @@ def why_in_pool(ws: Workspace, rids: Iterable[str]) -> dict[str, Why]:
     """Why each customer is in the pool, from the subjects of the commits that touched it (no blob is read)."""
     from tui.core.history import index_for
 
-    index = index_for(ws)
+    index = index_for(ws, progress)
     out = {}
     for rid in rids:
         out[rid] = Why("never owned")

@@ -48,7 +48,9 @@ from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
-from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
+from tui.ui.messages import (
+    CatalogLoaded, Committed, HistoryProgress, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed, history_progress,
+)
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
@@ -162,7 +164,7 @@ class CrmApp(Syncing, App[int]):
         if not wanted:
             return
         with self.history_lock:
-            created = created_days(self.ws, wanted)
+            created = created_days(self.ws, wanted, history_progress(self.post_message, get_current_worker()))
         self.call_from_thread(self._got_created, created)
 
     def _got_created(self, created: dict[str, str]) -> None:
@@ -207,6 +209,15 @@ class CrmApp(Syncing, App[int]):
         if message.total:
             self.loading_note = f"Reading {message.done:,} of {message.total:,} changed records…"
             self._status()
+
+    def on_history_progress(self, message: HistoryProgress) -> None:
+        """The history index being built (for the reminders' creation days): on the status line like a load."""
+        note = f"Reading history: {message.done:,} of {message.total:,} commits…"
+        if message.done < message.total:
+            self.loading_note = note
+        elif self.loading_note.startswith("Reading history:"):
+            self.loading_note = ""
+        self._status()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.loading_note = "Could not read the workspace"
