@@ -101,6 +101,7 @@ def register(sub) -> None:
     p.add_argument("--owner", metavar="EMAIL", help="owner; leave out to put the customer in the public pool")
     p.add_argument("--city")
     p.add_argument("--industry")
+    p.add_argument("--yes", action="store_true", help="create it even when it looks like a customer you have")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("list", help="list customers, filtered and sorted",
@@ -220,10 +221,31 @@ def cmd_new(args, ctx) -> int:
         raise UsageError(f"--stage must be one of {', '.join(stages)}")
     fields = {"name": args.name, "country": country, "city": args.city, "industry": args.industry,
               "owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
+    if not args.yes:
+        refuse_duplicate(ctx, fields)
     change = ctx.changes.create(fields)
     print(f"{change.message}")
     print(change.id)
     return 0
+
+
+def refuse_duplicate(ctx, fields: dict) -> None:
+    """Warn when the new customer looks like one the workspace has; ask on a terminal, else refuse."""
+    from tui.core.duplicates import summaries_matcher
+
+    catalog = ctx.catalog()
+    matches = summaries_matcher(catalog.summaries.values(), ctx.ws.rules).candidates(fields)
+    if not matches:
+        return
+    one = lambda value: printable(value, one_line=True)  # noqa: E731
+    print(f"crm: {one(fields['name'])} looks like a customer you already have:", file=sys.stderr)
+    for m in matches[:5]:
+        name = catalog.summaries[m.keep].name if m.keep in catalog.summaries else m.keep
+        print(f"  {one(m.keep)}  {one(name)}  ({m.score:.2f}: {one('; '.join(m.reasons))})", file=sys.stderr)
+    if sys.stdin.isatty() and _ask("Create it anyway? [y/N] ", default=False):
+        return
+    raise UsageError(f"nothing was created; look at it with `crm show {matches[0].keep}`, or if it is another customer "
+                     "run the command again with --yes")
 
 
 def list_filter(args, ctx) -> Filter:
@@ -235,7 +257,7 @@ def list_filter(args, ctx) -> Filter:
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "identity")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
@@ -316,8 +338,23 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
         )
 
 
+def follow_merge(ctx, query: str) -> str:
+    """The id `query` names; for a record merged into another (`crm merge`), the one it was merged into."""
+    from tui.core.errors import NotFound
+    from tui.core.merge_customers import merged_into
+
+    try:
+        return ctx.find_id(query)
+    except NotFound:
+        keep = merged_into(ctx.ws, query)
+        if keep is None:
+            raise
+        print(f"crm: {query} was merged into {keep}; showing {keep}", file=sys.stderr)
+        return keep
+
+
 def cmd_show(args, ctx) -> int:
-    rid = ctx.find_id(args.id)
+    rid = follow_merge(ctx, args.id)
     record = ctx.changes.read(rid)
     today = ctx.today()
     rules = ctx.ws.rules
@@ -546,9 +583,9 @@ def cmd_edit(args, ctx) -> int:
         scratch.unlink(missing_ok=True)
 
 
-def _ask(prompt: str) -> bool:
+def _ask(prompt: str, default: bool = True) -> bool:
     try:
         answer = input(prompt)
     except EOFError:
         return False
-    return answer.strip().lower() in ("", "y", "yes")
+    return answer.strip().lower() in (("", "y", "yes") if default else ("y", "yes"))

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, Iterable, NamedTuple
 
 from tui.core.cadence import add_days, birthday_within, facts, followup_state
-from tui.core.identity import identity_keys
+from tui.core.identity import NAME_KEY, identity_keys, name_key
 from tui.core.schema import Rules
 
 
@@ -38,7 +38,7 @@ class Summary(NamedTuple):
     birthdays: tuple[str, ...]
     search: str  # lower-cased text that search-as-you-type looks in
     problems: tuple[str, ...]  # "file:line:col: message"
-    identity: tuple[str, ...] = ()  # email, phone and domain keys the duplicate scan blocks on (identity.py)
+    identity: tuple[str, ...] = ()  # email, phone, domain and name keys the duplicate scan blocks on (identity.py)
 
     @property
     def valid(self) -> bool:
@@ -62,7 +62,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
     tags = tuple(_s(t) for t in data.get("tags") or () if t is not None) if isinstance(data.get("tags"), list) else ()
     words = [data.get("name"), data.get("name_local"), data.get("city"), data.get("industry"), data.get("notes"), rid]
     words += list(tags)
-    for key in ("products",):
+    for key in ("products", "merged_from"):  # a merged customer's old id finds the one it went into
         if isinstance(data.get(key), list):
             words += data[key]
     for contact in data.get("contacts") or ():
@@ -94,7 +94,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
         birthdays=f.birthdays,
         search=search,
         problems=problems,
-        identity=identity_keys(data, rules.free_mail_domains),
+        identity=(*identity_keys(data, rules.free_mail_domains), NAME_KEY + name_key(_s(data.get("name")), rules.legal_suffixes)),
     )
 
 

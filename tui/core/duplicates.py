@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from tui.core.identity import identity_keys, name_key
+from tui.core.identity import NAME_KEY, identity_keys, name_key
 
 LIKELY = 0.6  # the score from which a pair is reported (and `crm new` warns)
 NAME_ALIKE = 0.88  # names at least this similar (0..1, once folded) count as alike
@@ -42,7 +42,7 @@ class Profile(NamedTuple):
     country: str
     key: str  # name_key of the name
     keys: frozenset[str]  # identity keys (identity.identity_keys)
-    weight: int  # how much the record holds: the one with more is kept
+    weight: int  # how much the record holds (orders, identity keys): the one with more is kept
 
     def name_blocks(self) -> set[str]:
         if not self.key:
@@ -51,22 +51,22 @@ class Profile(NamedTuple):
         return words | {"k:" + self.key, "f:" + self.key.replace(" ", "")[:PREFIX]}
 
 
-def _weight(data: Mapping) -> int:
-    return sum(len(data.get(k) or ()) for k in ("contacts", "orders", "log") if isinstance(data.get(k), list)) + len(data)
-
-
 def profile(rid: str, data: Mapping, rules) -> Profile:
-    """A record's profile, from its data."""
+    """A record's profile, from its data (weighed as summary_profile weighs it: orders and keys)."""
     name = data.get("name") if isinstance(data.get("name"), str) else ""
     country = data.get("country") if isinstance(data.get("country"), str) else ""
-    return Profile(rid, name, country, name_key(name, rules.legal_suffixes), frozenset(identity_keys(data, rules.free_mail_domains)),
-                   _weight(data))
+    keys = frozenset(identity_keys(data, rules.free_mail_domains))
+    orders = len(data["orders"]) if isinstance(data.get("orders"), list) else 0
+    return Profile(rid, name, country, name_key(name, rules.legal_suffixes), keys, orders + len(keys))
 
 
 def summary_profile(summary, rules) -> Profile:
-    """A profile from the catalog's cached summary (no file is read)."""
-    weight = summary.order_count + len(summary.identity)
-    return Profile(summary.id, summary.name, summary.country, name_key(summary.name, rules.legal_suffixes), frozenset(summary.identity), weight)
+    """A profile from the catalog's cached summary (no file is read, no name folded again)."""
+    keys = [k for k in summary.identity if not k.startswith(NAME_KEY)]
+    key = next((k[len(NAME_KEY):] for k in summary.identity if k.startswith(NAME_KEY)), None)
+    if key is None:
+        key = name_key(summary.name, rules.legal_suffixes)
+    return Profile(summary.id, summary.name, summary.country, key, frozenset(keys), summary.order_count + len(keys))
 
 
 def _similarity(a: str, b: str) -> float:
@@ -75,11 +75,12 @@ def _similarity(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
-def compare(a: Profile, b: Profile) -> tuple[float, tuple[str, ...]]:
-    """The score of a pair (0..1: the chance that at least one reason is right) and the reasons."""
+def compare(a: Profile, b: Profile, noise: frozenset[str] = frozenset()) -> tuple[float, tuple[str, ...]]:
+    """The score of a pair (0..1: the chance that at least one reason is right) and the reasons. Keys in
+    `noise` (a domain or phone that hundreds of customers share) are no reason."""
     reasons = []
     miss = 1.0
-    for key in sorted(a.keys & b.keys):
+    for key in sorted((a.keys & b.keys) - noise):
         kind, _, value = key.partition(":")
         reasons.append(f"same {WORDS[kind]} {value}")
         miss *= 1.0 - WEIGHTS[kind]
@@ -112,6 +113,7 @@ class Matcher:
         self.rules = rules
         self.profiles: dict[str, Profile] = {}
         self.index: dict[str, list[str]] = {}
+        self._noise: set[str] = set()
         for rid, data in customers:
             self.add(rid, data)
 
@@ -124,7 +126,10 @@ class Matcher:
             self.remove(p.id)
         self.profiles[p.id] = p
         for block in _blocks(p):
-            self.index.setdefault(block, []).append(p.id)
+            members = self.index.setdefault(block, [])
+            members.append(p.id)
+            if block in p.keys and _capped(block, len(members)):
+                self._noise.add(block)
 
     def remove(self, rid: str) -> None:
         p = self.profiles.pop(rid, None)
@@ -132,6 +137,8 @@ class Matcher:
             members = self.index.get(block, [])
             if rid in members:
                 members.remove(rid)
+                if not _capped(block, len(members)):
+                    self._noise.discard(block)
 
     def candidates(self, data: Mapping, min_score: float = LIKELY, rid: str = "") -> list[Match]:
         """The known customers `data` is probably a duplicate of, best first (keep = the known one)."""
@@ -146,15 +153,20 @@ class Matcher:
                 if other in seen or other == rid:
                     continue
                 seen.add(other)
-                score, reasons = compare(self.profiles[other], new)
-                if score >= min_score:
+                score, reasons = compare(self.profiles[other], new, self.noise())
+                if reasons and score >= min_score:
                     out.append(Match(other, rid, score, reasons))
         return sorted(out, key=lambda m: (-m.score, m.keep))
+
+    def noise(self) -> frozenset[str]:
+        """Identity keys whose blocks are too big to say anything (see BLOCK_CAP)."""
+        return frozenset(self._noise)
 
     def pairs(self, min_score: float = LIKELY) -> list[Match]:
         """Every likely pair among the indexed customers, best first."""
         seen: set[tuple[str, str]] = set()
         out = []
+        noise = self.noise()
         for block, members in self.index.items():
             if len(members) < 2 or _capped(block, len(members)):
                 continue
@@ -163,24 +175,33 @@ class Matcher:
                 if pair in seen:
                     continue
                 seen.add(pair)
-                match = _match(self.profiles[x], self.profiles[y], min_score)
+                match = _match(self.profiles[x], self.profiles[y], min_score, noise)
                 if match:
                     out.append(match)
         return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
 
 
-def _match(a: Profile, b: Profile, min_score: float) -> Match | None:
-    score, reasons = compare(a, b)
-    if score < min_score:
-        return None
+def _match(a: Profile, b: Profile, min_score: float, noise: frozenset[str] = frozenset()) -> Match | None:
     keep, other = _kept_first(a, b)
+    score, reasons = compare(keep, other, noise)
+    if not reasons or score < min_score:
+        return None
     return Match(keep.id, other.id, score, reasons)
 
 
-def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY) -> list[Match]:
+def all_pairs(profiles: Iterable[Profile], min_score: float = LIKELY, noise: frozenset[str] = frozenset()) -> list[Match]:
     """Every pair compared (slow, quadratic): what blocking must agree with, for tests and checks."""
-    out = [m for a, b in combinations(list(profiles), 2) if (m := _match(a, b, min_score))]
+    out = [m for a, b in combinations(list(profiles), 2) if (m := _match(a, b, min_score, noise))]
     return sorted(out, key=lambda m: (-m.score, m.keep, m.other))
+
+
+def summaries_matcher(summaries: Iterable, rules) -> Matcher:
+    """A Matcher over catalog summaries (their cached identity keys; no file is read)."""
+    matcher = Matcher(rules)
+    for summary in summaries:
+        if summary.valid or summary.name != summary.id:
+            matcher.add_profile(summary_profile(summary, rules))
+    return matcher
 
 
 def scan(ws_or_catalog: Any, rules=None, min_score: float = LIKELY) -> list[Match]:
@@ -190,8 +211,4 @@ def scan(ws_or_catalog: Any, rules=None, min_score: float = LIKELY) -> list[Matc
 
         rules = ws_or_catalog.rules
         ws_or_catalog = load_catalog(ws_or_catalog)
-    matcher = Matcher(rules)
-    for summary in ws_or_catalog.summaries.values():
-        if summary.valid or summary.name != summary.id:
-            matcher.add_profile(summary_profile(summary, rules))
-    return matcher.pairs(min_score)
+    return summaries_matcher(ws_or_catalog.summaries.values(), rules).pairs(min_score)

@@ -69,14 +69,14 @@ def email_key(text: str) -> str | None:
 
 def _host(text: str) -> str | None:
     value = text.strip().casefold()
-    if "@" in value:
+    if "@" in value and "://" not in value:
         key = email_key(value)
         return key.rsplit("@", 1)[1] if key else None
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
     value = re.split(r"[/?#]", value, maxsplit=1)[0].rsplit("@", 1)[-1]
     value = value.split(":", 1)[0].strip(".")
-    if not value or "." not in value or not re.fullmatch(r"[\w.-]+", value):
-        return None
+    if not value or "." not in value or not re.fullmatch(r"[\w.-]+", value) or re.fullmatch(r"[\d.]+", value):
+        return None  # not a host name (an IP address says nothing about a company)
     return value
 
 
@@ -89,8 +89,10 @@ def _suffixes():
 
 @lru_cache(maxsize=65536)
 def _registrable(host: str) -> str | None:
+    """The registrable domain, spelled as people write it (münchen-licht.de, not its xn-- form)."""
     try:
-        return _suffixes().privatesuffix(host.encode("idna").decode("ascii"))
+        domain = _suffixes().privatesuffix(host.encode("idna").decode("ascii"))
+        return domain.encode("ascii").decode("idna") if domain else None
     except UnicodeError:
         return _suffixes().privatesuffix(host)
 
@@ -111,9 +113,11 @@ def registrable_domain(text: str, free_mail: frozenset[str] = FREE_MAIL) -> str 
 
 def fold(text: str) -> str:
     """Case and accents folded the way people retype names: Müller -> mueller, São -> sao, ß -> ss."""
+    if text.isascii():
+        return text.casefold()
     text = unicodedata.normalize("NFC", text).casefold().translate(_TWO_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKD", text)  # may give capitals back (𝐴 -> A): fold the case again
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def _clean(text: str) -> str:
@@ -121,9 +125,12 @@ def _clean(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _suffix_keys(legal_suffixes: tuple[str, ...]) -> tuple[str, ...]:
+def _suffix_keys(legal_suffixes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The suffixes cleaned as names are, longest first, and the last word (or CJK character) of each:
+    a name that ends in none of those has no suffix to drop."""
     keys = {_clean(s) for s in legal_suffixes}
-    return tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    ordered = tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    return ordered, frozenset(k.rsplit(" ", 1)[-1] for k in ordered) | frozenset(k[-1] for k in ordered if _CJK.match(k[-1]))
 
 
 def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
@@ -132,8 +139,8 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
     if not isinstance(name, str):
         return ""
     key = _clean(name)
-    suffixes = _suffix_keys(tuple(legal_suffixes))
-    while True:
+    suffixes, tails = _suffix_keys(tuple(legal_suffixes))
+    while key and (key.rsplit(" ", 1)[-1] in tails or key[-1] in tails):
         for suffix in suffixes:
             if key.endswith(suffix) and key != suffix:
                 head = key[: -len(suffix)]
@@ -142,6 +149,11 @@ def name_key(name: str, legal_suffixes: Iterable[str] = LEGAL_SUFFIXES) -> str:
                     break
         else:
             return key
+    return key
+
+
+NAME_KEY = "n:"  # a catalog summary's identity carries its name_key under this tag
+PHONE_FIELDS = ("phone", "mobile", "whatsapp", "tel", "phones")  # of the record and of each contact
 
 
 def _contacts(data: Mapping) -> list[Mapping]:
@@ -171,9 +183,6 @@ def identity_keys(data: Mapping, free_mail: frozenset[str] = FREE_MAIL) -> tuple
         if (domain := registrable_domain(value, free_mail)) is not None:
             keys.add("d:" + domain)
     return tuple(sorted(keys))
-
-
-PHONE_FIELDS = ("phone", "mobile", "whatsapp", "tel", "phones")
 
 
 def _values(value) -> list[str]:

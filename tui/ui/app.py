@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from tui.core.catalog import Summary
 from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
+from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_raw
@@ -38,6 +39,7 @@ from tui.ui.commands import ScreenCommands
 from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
 from tui.ui.due import DueScreen
+from tui.ui.duplicates import DuplicatesScreen, ask_duplicate
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
@@ -447,12 +449,22 @@ class CrmApp(Syncing, App[int]):
                         screen.apply_query("")
                         screen.table.select_id(change.id)
 
-            self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
+            def create() -> None:
+                self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
+
+            self.check_duplicate(list(self.listing.summaries()), result.values, create)
 
         defaults = {"stage": "lead"}
         if self.me:
             defaults["owner"] = self.me
         self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
+
+    @work(thread=True, exclusive=True, group="duplicate-check")
+    def check_duplicate(self, summaries: list[Summary], values: dict, create: Callable[[], None]) -> None:
+        """Before a new customer is saved: warn (and ask) when it looks like one the workspace has."""
+        matches = summaries_matcher(summaries, self.ws.rules).candidates(values)
+        names = {s.id: s.name for s in summaries}
+        self.call_from_thread(ask_duplicate, self, values, matches, names, create)
 
     def action_delete(self) -> None:
         rid = self._target()
@@ -502,6 +514,10 @@ class CrmApp(Syncing, App[int]):
 
         if not isinstance(self.screen, ImportScreen):
             self.push_screen(ImportScreen())
+
+    def action_duplicates(self) -> None:
+        if not isinstance(self.screen, DuplicatesScreen):
+            self.push_screen(DuplicatesScreen())
 
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):

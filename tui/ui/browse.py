@@ -55,6 +55,8 @@ class BrowseScreen(Screen):
         Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
         Binding("I", "app.import_file", "Import", show=False, key_display="shift+i",
                 tooltip="Import customers from a .csv, .xlsx or .vcf file: a dry run first, then one commit"),
+        Binding("D", "app.duplicates", "Duplicates", show=False, key_display="shift+d",
+                tooltip="Customers that are probably the same one, with the reasons; m merges a pair"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
         Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
         Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),

@@ -40,8 +40,8 @@ def form_fields(schema: Schema) -> list[FieldSpec]:
     required = set(schema.json.get("required") or ())
     out = []
     for name, prop in schema.properties.items():
-        if not isinstance(prop, dict):
-            continue
+        if not isinstance(prop, dict) or prop.get("readOnly"):
+            continue  # readOnly: kept by crm itself (merged_from)
         kind = prop.get("type")
         if "enum" in prop:
             out.append(FieldSpec(name, "choice", prop, name in required, tuple(str(v) for v in prop["enum"])))
@@ -59,7 +59,8 @@ def form_fields(schema: Schema) -> list[FieldSpec]:
 def nested_fields(schema: Schema) -> list[str]:
     """Fields the form leaves to the editor (lists of mappings, mappings)."""
     plain = {f.name for f in form_fields(schema)}
-    return [name for name in schema.properties if name not in plain]
+    return [name for name, prop in schema.properties.items()
+            if name not in plain and not (isinstance(prop, dict) and prop.get("readOnly"))]
 
 
 def show(spec: FieldSpec, value: Any) -> str:
