@@ -365,3 +365,15 @@ def test_owner_for_new_customers_and_a_salesperson_name_is_kept(crm, workspace, 
     beta = next((workspace / "records").glob("beta-lys-*.yaml")).read_text(encoding="utf-8")
     assert "owner: alice@example.com" in alpha and "salesperson: 王五" in alpha
     assert "owner: bob@example.com" in beta and "alice" not in beta
+
+
+@pytest.mark.parametrize("text,expected", [("20 000 EUR", (20000, "EUR")), ("1.5万美元", (15000, "USD")),
+                                           ("0.5 USD", (0.5, "USD")), ("8000", (8000, "USD"))])
+def test_amounts_people_type(text, expected):
+    assert sv.money(text, "USD") == expected
+
+
+@pytest.mark.parametrize("text", ["1,000 2,000", "1,2345", "abc", "-5 USD", "20,000 dinar-ish"])
+def test_amounts_that_are_not_one_amount_are_refused(text):
+    with pytest.raises(ValueError):
+        sv.money(text, "USD")
