@@ -12,6 +12,7 @@ from typing import Any
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
 from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
+from tui.core.wording import error_in_words
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -37,9 +38,8 @@ class Rules:
     value_tiers: tuple[tuple[str, float], ...] = (("prospect", 0.0),)
     frequency_regular: int = 2
     frequency_loyal: int = 5
-    claim_limit: int = 50
-    idle_days: int = 90
     birthday_window_days: int = 7
+    due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
     free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
     legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
@@ -76,7 +76,6 @@ def _rules(xcrm: dict) -> Rules:
         sorted(((str(t["name"]), float(t.get("min", 0))) for t in xcrm.get("value_tiers") or ()), key=lambda t: -t[1])
     ) or (("prospect", 0.0),)
     freq = xcrm.get("frequency") or {}
-    pool = xcrm.get("pool") or {}
     return Rules(
         base_currency=str(xcrm.get("base_currency", "USD")),
         rates={str(k): float(v) for k, v in (xcrm.get("rates") or {"USD": 1}).items()},
@@ -89,12 +88,18 @@ def _rules(xcrm: dict) -> Rules:
         value_tiers=tiers,
         frequency_regular=int(freq.get("regular", 2)),
         frequency_loyal=int(freq.get("loyal", 5)),
-        claim_limit=int(pool.get("claim_limit", 50)),
-        idle_days=int(pool.get("idle_days", 90)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
         free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
         legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
+        due_days=_due_days(xcrm.get("due_days", 7)),
     )
+
+
+def _due_days(value) -> int:
+    days = int(value)
+    if not 0 <= days <= 3660:
+        raise ValueError(f"due_days is {days}; give a number of days from 0 to 3660")
+    return days
 
 
 def to_json(value: Any) -> Any:
@@ -149,6 +154,10 @@ class Schema:
         self._fast = None
         self._detailed = None
 
+    def locate(self, path: tuple) -> tuple[int, int]:
+        """The 1-based (line, col) in schema.yaml of the value at `path` (or its nearest ancestor)."""
+        return locate(self._nodes, path)
+
     def problems(self) -> list[Problem]:
         """Disagreements between the JSON Schema enums and the x-crm lists users edit."""
         r = self.rules
@@ -195,7 +204,7 @@ class Schema:
             fast(doc)
         except Exception as exc:  # fastjsonschema.JsonSchemaValueException, imported lazily
             errors = [
-                (tuple(e.absolute_path), _message(tuple(e.absolute_path), e.message))
+                (tuple(e.absolute_path), error_in_words(e))
                 for e in sorted(detailed.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
             ]
             if not errors:
