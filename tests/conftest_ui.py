@@ -156,3 +156,11 @@ def fixed_workspace(tmp_path: Path, broken: bool = True) -> Workspace:
 
 def rid_of(name: str) -> str:
     return fixed_record([row[0] for row in FIXED].index(name))[0]
+
+
+async def settle(app, pilot, rounds: int = 4) -> None:
+    """Let workers (load, commits, history reads) finish and the screen catch up."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()

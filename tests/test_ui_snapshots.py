@@ -131,3 +131,12 @@ def test_history(tmp_path, monkeypatch, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_release_note_prompt(app, snap_compare):
+    async def run_before(pilot):
+        await on("Thornbury Electrical")(pilot)
+        await pilot.press("R", *"No budget")
+        await frozen(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

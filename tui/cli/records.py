@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from tui.core.cadence import facts, followup_state, years_of_cooperation
-from tui.core.catalog import SORT_FIELDS, Filter, Summary, due_queue, select
+from tui.core.catalog import SORT_FIELDS, Filter, Summary, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
 from tui.core.schema import to_json
 from tui.cli.output import dumps
@@ -151,9 +151,13 @@ def register(sub) -> None:
     p.add_argument("--next", metavar="TEXT", help="the next action")
     p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days)")
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
+    p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days")
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days",
+                       description="Every reminder: follow-ups, contacts' birthdays, first-order anniversaries, "
+                       "payments overdue or due, customers returning to the pool, and owned customers never touched; "
+                       "overdue first, then today, then the next days. The KIND column (`kind` in --json) says which.")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
                      "git config crm.view is mine)")
@@ -249,7 +253,7 @@ def _filter(args, ctx) -> Filter:
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
@@ -446,23 +450,37 @@ def cmd_grade(args, ctx) -> int:
 
 
 def cmd_log(args, ctx) -> int:
-    change = ctx.changes.log(ctx.find_id(args.id), args.via, args.note, args.next, args.due, on=args.on)
+    change = ctx.changes.log(ctx.find_id(args.id), args.via, args.note, args.next, args.due, on=args.on,
+                             past_due=args.force)
     _print_change(change)
     return 0
 
 
+def due_window(ctx, summaries, days: int):
+    """The reminders' window for today: the rules, and the creation day of the records nothing else dates."""
+    from tui.core.pool import created_days, pool_rules
+    from tui.core.reminders import Window, wanted_created
+
+    pool = pool_rules(ctx.ws.schema)
+    created = created_days(ctx.ws, wanted_created(summaries, pool))
+    return Window(ctx.today(), ctx.ws.rules, pool, days, created)
+
+
 def cmd_due(args, ctx) -> int:
+    from tui.core.reminders import queue as reminder_queue
+
     today = ctx.today()
     owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
-    catalog = ctx.catalog()
-    queue = due_queue(catalog.summaries.values(), today, owner, args.days)
+    summaries = list(ctx.catalog().summaries.values())
+    queue = reminder_queue(summaries, due_window(ctx, summaries, args.days), owner)
     if args.json:
         out = []
-        for state, s in queue:
-            days = (dt.date.fromisoformat(s.next_followup) - today).days
-            out.append({"state": state, "id": s.id, "name": s.name, "next_followup": s.next_followup,
-                        "days": days, "next_action": s.next_action or None, "grade": s.grade or None,
-                        "owner": s.owner or None, "last_contact": s.last_contact or None})
+        for r in queue:
+            s = r.summary
+            out.append({"state": r.state, "kind": r.kind, "id": s.id, "name": s.name, "day": r.day,
+                        "days": (dt.date.fromisoformat(r.day) - today).days, "about": r.text,
+                        "next_followup": s.next_followup or None, "next_action": s.next_action or None,
+                        "grade": s.grade or None, "owner": s.owner or None, "last_contact": s.last_contact or None})
         write_json_rows(out)
         return 0
     if not queue:
@@ -470,13 +488,14 @@ def cmd_due(args, ctx) -> int:
         return 0
     heading = {"overdue": "OVERDUE", "today": "TODAY", "soon": f"NEXT {args.days} DAYS"}
     current = None
-    for state, s in queue:
-        if state != current:
-            current = state
-            print(f"{heading[state]}")
-        days = (dt.date.fromisoformat(s.next_followup) - today).days
+    for r in queue:
+        if r.state != current:
+            current = r.state
+            print(f"{heading[r.state]}")
+        days = (dt.date.fromisoformat(r.day) - today).days
         when = f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
-        print(f"  {s.next_followup} {when:>9}  {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(s.next_action, 34)} {s.id}")
+        s = r.summary
+        print(f"  {r.day} {when:>9}  {r.kind:<13} {_cut(s.grade or '-', 1)}  {_cut(s.name, 30)} {_cut(r.text, 34)} {s.id}")
     return 0
 
 

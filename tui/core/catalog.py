@@ -37,6 +37,12 @@ class Summary(NamedTuple):
     birthdays: tuple[str, ...]
     search: str  # lower-cased text that search-as-you-type looks in
     problems: tuple[str, ...]  # "file:line:col: message"
+    # What the pool sweep and the reminders need (reminders.py); defaults for a record that did not parse.
+    claimed_on: str = ""
+    owner_touch: str = ""  # the owner's latest touch (an entry without `by` counts as the owner's)
+    last_order: str = ""
+    touches: int = 0
+    payments: tuple[tuple[str, str, str], ...] = ()  # (day, "overdue" or "open", ref) of each unpaid order
 
     @property
     def valid(self) -> bool:
@@ -92,7 +98,30 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
         birthdays=f.birthdays,
         search=search,
         problems=problems,
+        **_pool_facts(data),
     )
+
+
+def _pool_facts(data: dict) -> dict:
+    owner = _s(data.get("owner")).casefold()
+    log = [t for t in data.get("log") or () if isinstance(t, dict)] if isinstance(data.get("log"), list) else []
+    mine = [t["on"] for t in log if isinstance(t.get("on"), dt.date) and _s(t.get("by") or owner).casefold() == owner]
+    orders = [o for o in data.get("orders") or () if isinstance(o, dict)] if isinstance(data.get("orders"), list) else []
+    dated = [o["date"] for o in orders if isinstance(o.get("date"), dt.date)]
+    payments = []
+    for i, order in enumerate(orders):
+        status, day = order.get("status"), order.get("due")
+        day = day if isinstance(day, dt.date) else order.get("date")
+        if status in ("overdue", "open") and isinstance(day, dt.date) and (status == "overdue" or "due" in order):
+            payments.append((day.isoformat(), str(status), _s(order.get("ref")) or f"order {i + 1}"))
+    claimed = data.get("claimed_on")
+    return {
+        "claimed_on": _iso(claimed) if isinstance(claimed, dt.date) else "",
+        "owner_touch": _iso(max(mine)) if mine else "",
+        "last_order": _iso(max(dated)) if dated else "",
+        "touches": len(log),
+        "payments": tuple(payments),
+    }
 
 
 SORT_FIELDS = ("name", "country", "region", "grade", "stage", "owner", "last_contact", "next_followup", "order_total", "id")

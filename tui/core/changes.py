@@ -9,7 +9,7 @@ import difflib
 from typing import Any, Callable
 
 from tui.core.display import printable, show_value
-from tui.core.errors import CrmError, InvalidRecord, NothingToChange, NotFound, StaleWrite, UsageError
+from tui.core.errors import CrmError, InvalidRecord, NothingToChange, NotFound, PastDue, StaleWrite, UsageError
 from tui.core.gitrepo import Git
 from tui.core.record import Record, check_text, read_record
 from tui.core.transaction import Change, Transaction, field_changes
@@ -138,13 +138,18 @@ class Changes:
         return self.set_field(rid, ("grade",), grade, expected_digest)
 
     def log(self, rid: str, via: str, note: str, next_action: str | None = None, due: dt.date | None = None,
-            on: dt.date | None = None, by: str | None = None, expected_digest: str | None = None) -> Change:
-        """Append a touch to the log (adds lines, changes none)."""
+            on: dt.date | None = None, by: str | None = None, expected_digest: str | None = None,
+            past_due: bool = False) -> Change:
+        """Append a touch to the log (adds lines, changes none). A due date before today is refused unless
+        `past_due` says the user confirmed it (a typo in the year would hide the follow-up as long overdue)."""
         kinds = self.ws.rules.touch_kinds
         if kinds and via not in kinds:
             raise UsageError(f"--via must be one of {', '.join(kinds)}, not {printable(via, True)!r}")
         if not note.strip():
             raise UsageError("a touch needs a note: what was said or done")
+        if due and not past_due and due < self.today():
+            raise PastDue(f"the due date {due.isoformat()} is before today ({self.today().isoformat()}); "
+                          "give a later date, or confirm it (--force)")
         self.git.identity()
         entry = {"on": on or self.today(), "by": by or self.git.identity()[1], "via": via, "note": note}
         if next_action:

@@ -30,6 +30,10 @@ class UsageError(CrmError):
     exit_code = 2
 
 
+class PastDue(UsageError):
+    """A touch's due date is before today: refused unless the user confirms it."""
+
+
 class NothingToChange(CrmError):
     """The change asked for is already so (exit code 0: scripts may repeat themselves)."""
 

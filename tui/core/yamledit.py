@@ -313,6 +313,29 @@ def delete_value(text: str, path: Path) -> str:
     return _checked(data, new_text, "delete", path)
 
 
+def delete_keys(text: str, keys: tuple[str, ...]) -> str:
+    """Remove the top-level `keys` that are present, with their lines: one parse and one check for all of
+    them (a pool sweep removes `owner` and `claimed_on` from thousands of records)."""
+    data, root = parse(text, track=True)
+    if root is None or root.kind != "map" or root.flow:
+        raise EditError("cannot remove keys in place: the record is not a block mapping")
+    spans = []
+    for key in keys:
+        node = root.child(key)
+        if node is None:
+            continue
+        start = _line_start(text, _key_of(root, key).start)
+        spans.append((start, _entry_end(text, node)))
+    new_text = text
+    for start, end in sorted(spans, reverse=True):
+        new_text = new_text[:start] + new_text[end:]
+    expected = {k: v for k, v in data.items() if k not in keys}
+    got, _ = parse(new_text)
+    if got != expected:
+        raise EditError(f"removing {', '.join(keys)} in place would not give the intended data")
+    return new_text
+
+
 def append_value(text: str, path: Path, item: Any, *, after: tuple[str, ...] = ()) -> str:
     """Append `item` to the sequence at `path` (creating it if absent): adds lines, changes none."""
     data, root = parse(text, track=True)

@@ -28,6 +28,8 @@ from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
+from tui.core.reminders import Window, wanted_created
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -44,7 +46,7 @@ from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
 from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
 from tui.ui.problems import ProblemsScreen
-from tui.ui.prompts import ChoiceScreen, GradePrompt
+from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
 
 Clock = Callable[[], dt.date]
@@ -73,6 +75,12 @@ class CrmApp(Syncing, App[int]):
         self.changes = Changes(ws, today)
         self.listing = Listing(today=today())
         self.me = ""
+        try:
+            self.pool: PoolRules = pool_rules(ws.schema)
+            self.pool_problem = ""
+        except CrmError as exc:  # shown once the screen is up; the defaults hold meanwhile
+            self.pool, self.pool_problem = PoolRules(), str(exc)
+        self.created: dict[str, str] = {}  # rid -> day created, for the reminders nothing else dates
         self.loaded = False  # rows are shown (maybe from the last saved catalog)
         self.confirmed = False  # every file has been checked against the cache
         self.loading_note = "Reading customers…"
@@ -124,6 +132,32 @@ class CrmApp(Syncing, App[int]):
     def on_mount(self) -> None:
         self.load()
         self.set_interval(60, self._check_date)
+        if self.pool_problem:
+            self.notify(self.pool_problem, severity="error", timeout=30)
+
+    def window(self) -> Window:
+        """The reminders' window for today (the due queue and the row markers)."""
+        return Window(self.listing.today, self.ws.rules, self.pool, 7, self.created)
+
+    def claim_count(self) -> str:
+        """"claimed 12/50" for the status line ("" when git does not know who you are)."""
+        if not self.me:
+            return ""
+        return f"claimed {owned_by(self.listing.summaries(), self.me)}/{self.pool.claim_limit}"
+
+    @work(thread=True, exclusive=True, group="created")
+    def read_created(self) -> None:
+        """When the records nothing else dates were created (from the history index), for their reminders."""
+        wanted = wanted_created(self.listing.summaries(), self.pool)
+        if not wanted:
+            return
+        with self.history_lock:
+            created = created_days(self.ws, wanted)
+        self.call_from_thread(self._got_created, created)
+
+    def _got_created(self, created: dict[str, str]) -> None:
+        self.created = {**self.created, **created}
+        self._records_changed(None)
 
     # ------------------------------------------------------------ loading and watching
 
@@ -185,6 +219,7 @@ class CrmApp(Syncing, App[int]):
         self._early_changes.clear()
         self._records_changed(None)
         self.read_sync_state()
+        self.read_created()
         invalid = len(message.catalog.invalid())
         if invalid:
             self.notify(f"{invalid} record{'s' * (invalid != 1)} with problems: press p to see them", severity="warning")
@@ -396,9 +431,20 @@ class CrmApp(Syncing, App[int]):
         def logged(touch: Touch | None) -> None:
             if touch is None:
                 return
-            run = lambda digest: self.changes.log(  # noqa: E731
-                rid, touch.via, touch.note, touch.next_action, touch.due, expected_digest=digest)
-            self.submit(Write(rid, run, record.digest, after=regrade))
+            def send(past_due: bool = False) -> None:
+                run = lambda digest: self.changes.log(  # noqa: E731
+                    rid, touch.via, touch.note, touch.next_action, touch.due, expected_digest=digest, past_due=past_due)
+                self.submit(Write(rid, run, record.digest, after=regrade))
+
+            if touch.due is None or touch.due >= self.today():
+                send()
+                return
+            self.push_screen(ChoiceScreen(
+                f"Due {touch.due.isoformat()}: before today",
+                f"The next action would be overdue from the start ({(self.today() - touch.due).days} days late). "
+                "Log it with this date anyway?",
+                [("y", "Log it as it is"), ("n", "Do not log it")],
+            ), lambda key: send(past_due=True) if key == "y" else self.notify("Nothing was logged"))
 
         name = str(record.data.get("name") or rid)
         self.push_screen(LogForm(name, self.ws.rules.touch_kinds, self.today()), logged)
@@ -492,6 +538,32 @@ class CrmApp(Syncing, App[int]):
                         severity="error")
             return
         settle(self, record)
+
+    def action_claim(self) -> None:
+        rid = self._target()
+        record = self._read(rid) if rid else None
+        if record is None:
+            return
+        summaries = self.listing.summaries()
+        self.submit(Write(rid, lambda digest: claim(self.changes, rid, summaries), record.digest,
+                          after=lambda change: self._status()))
+
+    def action_release(self) -> None:
+        record = self._editable()
+        if record is None:
+            return
+        rid = record.id
+        if not record.data.get("owner"):
+            self.notify(f"{self.customer_name(rid)} is in the pool already")
+            return
+
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self.submit(Write(rid, lambda digest: release(self.changes, rid, note, expected_digest=digest),
+                                  record.digest, after=lambda change: self._status()))
+
+        self.push_screen(NotePrompt(f"Release {self.customer_name(rid)} to the pool",
+                                    "Why? (logged as a touch; enter gives it back, escape keeps it)"), noted)
 
     def action_due(self) -> None:
         if not isinstance(self.screen, DueScreen):

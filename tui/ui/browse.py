@@ -42,6 +42,10 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
                 tooltip="Delete the customer (one commit; history can bring it back)"),
         Binding("h", "app.history", "History", show=one_customer,
                 tooltip="The customer's history: who changed what and when, the record as of then; u undoes"),
+        Binding("c", "app.claim", "Claim", show=False,
+                tooltip="Claim the customer from the public pool: it becomes yours (one commit; within the claim limit)"),
+        Binding("R", "app.release", "Release", show=False, key_display="shift+r",
+                tooltip="Release the customer to the public pool, with a note saying why (one commit)"),
     ]
 
 
@@ -84,6 +88,7 @@ class BrowseScreen(Screen):
     def on_mount(self) -> None:
         self._start_mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`, applied once `me` is known
         self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
+        self.table.window = self.app.window  # row markers for every kind of reminder
         self.table.focus()
         self.records_changed()  # the catalog may have arrived before this screen was mounted
 
@@ -121,7 +126,9 @@ class BrowseScreen(Screen):
         query = parse_query(self.search.value, self.app.me)
         if query.unknown:
             parts.append(f"not understood: {' '.join(query.unknown)}")
-        elif self.size.width >= 100:
+        if self.app.loaded and (claimed := self.app.claim_count()):
+            parts.append(claimed)
+        if not query.unknown and self.size.width >= 100:
             parts.append(LEGEND)
         self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
 

@@ -1,8 +1,10 @@
-"""The due queue (`d`): overdue, today and the next 7 days, in that order, with the one-key actions."""
+"""The due queue (`d`): every reminder (tui.core.reminders) overdue, today and in the next 7 days, in that
+order, one row a customer with the kinds it has, and the one-key actions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,22 +12,27 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.core.catalog import Summary, due_queue
+from tui.core.catalog import Summary
+from tui.core.reminders import Reminder, queue
 from tui.core.team import view_is_mine
 from tui.ui.browse import customer_bindings
 from tui.ui.sync import SYNC_BINDING, SyncStatus
-from tui.ui.table import DUE_COLUMNS, CustomerTable
+from tui.ui.table import Column, CustomerTable, RowContext, _owner, marker
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
 
 
 class DueRows:
-    """The due queue as rows for the table."""
+    """The due queue as rows for the table: one row a customer, at its most urgent reminder."""
 
-    def __init__(self, queue: list[tuple[str, Summary]]):
-        self.queue = queue
-        self._index = {s.id: i for i, (_, s) in enumerate(queue)}
+    def __init__(self, queue: list[Reminder]):
+        self.reminders: dict[str, list[Reminder]] = {}
+        for r in queue:
+            self.reminders.setdefault(r.id, []).append(r)
+        # (state, summary) of each customer's most urgent reminder, in the queue's order
+        self.queue = [(found[0].state, found[0].summary) for found in self.reminders.values()]
+        self._index = {s.id: i for i, (_, s) in enumerate(self.queue)}
 
     def __len__(self) -> int:
         return len(self.queue)
@@ -41,6 +48,33 @@ class DueRows:
         for state, _ in self.queue:
             out[state] += 1
         return out
+
+    def kinds(self, s: Summary, ctx: RowContext) -> str:
+        return ",".join(dict.fromkeys(r.kind for r in self.reminders.get(s.id, ())))
+
+    def about(self, s: Summary, ctx: RowContext) -> str:
+        found = self.reminders.get(s.id, ())
+        return "; ".join(r.text for r in found) or "-"
+
+    def when(self, s: Summary, ctx: RowContext) -> str:
+        found = self.reminders.get(s.id)
+        if not found:
+            return "-"
+        days = (dt.date.fromisoformat(found[0].day) - ctx.today).days
+        return f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
+
+
+def due_columns(rows: Callable[[], DueRows]) -> tuple[Column, ...]:
+    """The due table's columns; the reminder cells read the screen's current rows."""
+    return (
+        Column("", marker, 2),
+        Column("when", lambda s, c: rows().when(s, c), 9),
+        Column("kind", lambda s, c: rows().kinds(s, c), 13, 24),
+        Column("g", lambda s, c: s.grade or "-", 1),
+        Column("name", lambda s, c: s.name, 0),
+        Column("about", lambda s, c: rows().about(s, c), 0),
+        Column("owner", _owner, 9, 22),
+    )
 
 
 class DueScreen(Screen):
@@ -67,7 +101,9 @@ class DueScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="due-title", markup=False)
         rules = self.app.ws.rules
-        yield CustomerTable(self.rows, DUE_COLUMNS, self.app.today(), rules.birthday_window_days, id="due")
+        table = CustomerTable(self.rows, due_columns(lambda: self.rows), self.app.today(), rules.birthday_window_days, id="due")
+        table.window = self.app.window
+        yield table
         yield SyncStatus(always=False)
         yield Footer(compact=True)
 
@@ -84,7 +120,7 @@ class DueScreen(Screen):
         owner = self.app.me if self.mine else ""
         if self.mine and not owner:
             owner = "\0nobody"
-        self.rows = DueRows(due_queue(self.app.listing.summaries(), today, owner, self.app.ws.rules.birthday_window_days))
+        self.rows = DueRows(queue(self.app.listing.summaries(), self.app.window(), owner))
         table = self.query_one("#due", CustomerTable)
         table.source = self.rows
         table.set_today(today)

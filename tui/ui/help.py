@@ -25,7 +25,9 @@ KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "escape", "enter": "e
 
 
 def key_name(key: str) -> str:
-    """A key as people write it: ctrl+e, delete, /, ?."""
+    """A key as people write it: ctrl+e, delete, /, ?, shift+r (for R)."""
+    if len(key) == 1 and key.isupper():
+        return f"shift+{key.lower()}"
     return KEY_NAMES.get(key, key)
 
 
@@ -79,7 +81,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold"))
             yield Static(key_table(self.under))
             yield Static(Text("\nRow markers", style="bold"))
-            yield Static(LEGEND.replace("  ", "\n"), markup=False)
+            items = LEGEND.split("  ")
+            yield Static("\n".join("   ".join(items[i:i + 4]) for i in range(0, len(items), 4)), markup=False)
             yield Static(Text("\nSearch", style="bold"))
             yield Static(SEARCH_HELP, markup=False)
             yield Static(Text("\nSync state (status line)", style="bold"))

@@ -1,4 +1,4 @@
-"""Small modal questions: which grade, which of a few choices (keep mine / theirs, delete or not)."""
+"""Small modal questions: which grade, which of a few choices (keep mine / theirs, delete or not), a note."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from tui.core.display import printable
 from tui.core.schema import Grade
@@ -94,6 +94,39 @@ class ChoiceScreen(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class NotePrompt(ModalScreen[str | None]):
+    """One line of text (why a customer goes back to the pool): enter answers it, escape answers None."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", tooltip="Close without doing it")]
+
+    DEFAULT_CSS = """
+    NotePrompt { align: center middle; }
+    NotePrompt > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    NotePrompt .title { text-style: bold; }
+    """
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.heading = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(printable(self.heading, one_line=True), classes="title", markup=False)
+            yield Static(printable(self.body), markup=False)
+            yield Input(id="note", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip())
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -3,14 +3,16 @@
 Rows come from a source with `len()` and `row(i)` (a Listing, or the due queue); the table keeps its
 cursor on a customer id, so rows moving under it (a sort, a live update) never move the selection.
 Each row starts with a marker column that tells its state without colour:
-`x` invalid, `!` overdue, `*` due today, `~` due within 7 days; `b` a contact's birthday is near.
+`x` invalid, `!` overdue, `*` due today, `~` due within 7 days (a follow-up or any other reminder); the
+second says which reminder besides a follow-up: `b` birthday, `a` anniversary, `$` payment, `p` returns to
+the pool, `n` never touched (tui.core.reminders).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Optional, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -25,9 +27,11 @@ from textual.strip import Strip
 from tui.core.cadence import birthday_within, followup_state
 from tui.core.catalog import Summary
 from tui.core.display import printable
+from tui.core.reminders import Window, most_urgent
 
 STATE_MARK = {"overdue": "!", "today": "*", "soon": "~"}
-LEGEND = "x invalid  ! overdue  * due today  ~ due in 7 days  b birthday soon  (pool) no owner"
+LEGEND = ("x invalid  ! overdue  * due today  ~ due in 7 days  b birthday soon  a anniversary  $ payment  "
+          "p returns to pool soon  n never touched  (pool) no owner")
 
 
 class RowSource(Protocol):
@@ -41,6 +45,7 @@ class RowContext:
     today: dt.date
     birthday_days: int
     wide: bool
+    window: Optional[Window] = None  # the reminders of the day; None: follow-ups and birthdays only
 
 
 @dataclass(frozen=True)
@@ -85,19 +90,15 @@ def _total(s: Summary, ctx: RowContext) -> str:
 
 
 def marker(s: Summary, ctx: RowContext) -> str:
+    if ctx.window is not None:
+        state, letter = most_urgent(s, ctx.window)
+        return ("x" if s.problems else STATE_MARK.get(state, " ")) + letter
     if s.problems:
         first = "x"
     else:
         first = STATE_MARK.get(followup_state(s.next_followup, ctx.today) or "", " ")
     second = "b" if birthday_within(s.birthdays, ctx.today, ctx.birthday_days) else " "
     return first + second
-
-
-def _when(s: Summary, ctx: RowContext) -> str:
-    if not s.next_followup:
-        return "-"
-    days = (dt.date.fromisoformat(s.next_followup) - ctx.today).days
-    return f"{-days}d late" if days < 0 else "today" if days == 0 else f"in {days}d"
 
 
 MAIN_COLUMNS: tuple[Column, ...] = (
@@ -111,16 +112,6 @@ MAIN_COLUMNS: tuple[Column, ...] = (
     Column("next", lambda s, c: _date(s.next_followup, c), 8, 10, sort="next_followup"),
     Column("total", _total, 9, 12, sort="order_total", right=True),
 )
-
-DUE_COLUMNS: tuple[Column, ...] = (
-    Column("", marker, 2),
-    Column("when", _when, 9),
-    Column("g", lambda s, c: s.grade or "-", 1),
-    Column("name", lambda s, c: s.name, 0),
-    Column("next action", lambda s, c: s.next_action or "-", 0),
-    Column("owner", _owner, 9, 22),
-)
-
 
 def layout(columns: Sequence[Column], width: int) -> list[int]:
     """Each column's width for a table `width` cells wide (flexible columns share what is left)."""
@@ -216,6 +207,7 @@ class CustomerTable(ScrollView, can_focus=True):
         self.columns = tuple(columns)
         self.today = today or dt.date.today()
         self.birthday_days = birthday_days
+        self.window: Callable[[], Window] | None = None  # the app's reminders window, for the markers
         self.sort_field = ""
         self.sort_reverse = False
         self._cursor_id: str | None = None
@@ -365,7 +357,7 @@ class CustomerTable(ScrollView, can_focus=True):
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
     def _row(self, s: Summary, selected: bool, width: int) -> Strip:
-        ctx = RowContext(self.today, self.birthday_days, width >= WIDE)
+        ctx = RowContext(self.today, self.birthday_days, width >= WIDE, self.window() if self.window else None)
         base = self.rich_style
         mark = marker(s, ctx)
         if s.problems:
