@@ -49,7 +49,7 @@ EXPECTED = [  # (state, kind, id, day, about), in the queue's order
     ("today", "pool", "new-0006", "2026-04-05", "returns to the pool at the next sweep"),
     ("today", "never-touched", "claimed-0007", "2026-11-23", "never touched since claimed 2026-11-23"),
     ("soon", "pool", "back-0005", "2026-11-25", "returns to pool in 2 days"),
-    ("soon", "birthday", "birth-0002", "2026-11-25", "a contact's birthday in 2 days"),
+    ("soon", "birthday", "birth-0002", "2026-11-25", "Kari's birthday in 2 days"),
     ("soon", "anniversary", "anniv-0003", "2026-11-26", "2 years since the first order, in 3 days"),
     ("soon", "payment", "pay-0004", "2026-11-27", "payment of PO-C due in 4 days"),
 ]

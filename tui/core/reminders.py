@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Iterable, NamedTuple
 
 from tui.core.cadence import add_days
-from tui.core.catalog import Summary
+from tui.core.catalog import Summary, owner_matches
 from tui.core.pool import PoolRules, needs_created, return_day
 from tui.core.schema import Rules
 
@@ -87,11 +87,13 @@ def for_customer(s: Summary, w: Window) -> list[Reminder]:
             how = "claimed" if s.claimed_on else "created"
             out.append(Reminder(w.state(since) or "today", "never-touched", since, f"never touched since {how} {since}", s))
     horizon = min(w.days, w.rules.birthday_window_days)
-    for mmdd in dict.fromkeys(s.birthdays):
+    names = s.birthday_names if len(s.birthday_names) == len(s.birthdays) else ("",) * len(s.birthdays)
+    for mmdd, name in dict.fromkeys(zip(s.birthdays, names)):
         day = _next_yearly(mmdd, today)
         if day is not None and (day - today).days <= horizon:
+            whose = f"{name}'s" if name else "a contact's"
             out.append(Reminder("today" if day == today else "soon", "birthday", day.isoformat(),
-                                f"a contact's birthday {_ahead(day, today)}", s))
+                                f"{whose} birthday {_ahead(day, today)}", s))
     if s.first_order and s.first_order < now:
         day = _next_yearly(s.first_order[5:10], today)
         years = day.year - int(s.first_order[:4]) if day else 0
@@ -128,10 +130,9 @@ def wanted_created(summaries: Iterable[Summary], pool: PoolRules) -> list[str]:
 
 def queue(summaries: Iterable[Summary], w: Window, owner: str = "") -> list[Reminder]:
     """Every reminder of every customer (of `owner`, when given): overdue first, then today, then soon."""
-    owner = owner.casefold()
     out = []
     for s in summaries:
-        if owner and s.owner.casefold() != owner:
+        if owner and not owner_matches(s.owner, owner):  # the full email, or the short name shown
             continue
         out.extend(for_customer(s, w))
     out.sort(key=_key)
