@@ -28,6 +28,7 @@ from tui.core.display import printable
 from tui.core.changes import Change, Changes, short
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.history import INDEX_NAME
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
 from tui.core.record import Record, check_text, read_raw
@@ -44,7 +45,9 @@ from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
-from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
+from tui.ui.messages import (
+    CatalogLoaded, Committed, HistoryLoaded, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed,
+)
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
@@ -151,13 +154,19 @@ class CrmApp(Syncing, App[int]):
 
     @work(thread=True, exclusive=True, group="created")
     def read_created(self) -> None:
-        """When the records nothing else dates were created (from the history index), for their reminders."""
+        """When the records nothing else dates were created (from the history index), for their reminders.
+        Only from an index that exists (bringing it up to date is cheap): building one reads the whole
+        history, which waits for `h`, `crm due` or `crm pool` (HistoryLoaded asks again)."""
         wanted = wanted_created(self.listing.summaries(), self.pool)
-        if not wanted:
+        if not wanted or not (self.ws.state_dir / INDEX_NAME).exists():
             return
         with self.history_lock:
             created = created_days(self.ws, wanted)
         self.call_from_thread(self._got_created, created)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if not self.created:
+            self.read_created()  # the history screen built the index
 
     def _got_created(self, created: dict[str, str]) -> None:
         self.created = {**self.created, **created}
