@@ -119,7 +119,8 @@ def needs_created(s: Summary, rules: PoolRules) -> bool:
 
 
 def created_days(ws: Workspace, rids: Iterable[str]) -> dict[str, str]:
-    """rid -> the day (author date) of the commit that created its file, from the history index."""
+    """rid -> the day (author date) of the commit that last created its file (a deleted record brought back
+    starts again), from the history index."""
     wanted = list(rids)
     if not wanted:
         return {}
@@ -130,7 +131,7 @@ def created_days(ws: Workspace, rids: Iterable[str]) -> dict[str, str]:
     for rid in wanted:
         added = [e for e in index.entries(rid) if e[1] == "A"]
         if added:
-            out[rid] = index.commits[added[-1][0]][2][:10]
+            out[rid] = index.commits[added[0][0]][2][:10]  # entries are newest first
     return out
 
 
