@@ -6,17 +6,17 @@ import argparse
 import csv
 import datetime as dt
 import math
-import os
 import re
-import shlex
 import subprocess
 import sys
 import unicodedata
 from pathlib import Path
 
-from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.cadence import cooperation_text, facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, select
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
+from tui.core.filtercheck import owners, unknown_values
+from tui.core.order import declared_orders
 from tui.core.schema import to_json
 from tui.cli.output import dumps
 from tui.core.display import printable
@@ -91,22 +91,28 @@ MAX_DAYS = 3660  # ten years ahead is as far as a follow-up queue needs to look
 
 
 def register(sub) -> None:
-    p = sub.add_parser("new", help="add a customer; prints the new id last",
+    p = sub.add_parser("new", help="add a customer (yours, graded x-crm.new_grade); prints the new id last",
                        description="Add a customer as records/<id>.yaml (one commit). The id is made from the name "
-                       "plus a random suffix and never changes.")
+                       "(Chinese as pinyin, other scripts spelt in ASCII) plus a random suffix and never changes. "
+                       "Defaults, the same as `n` in the UI: you (your git email) own it unless --pool; its grade is "
+                       "schema.yaml x-crm.new_grade (D when unset), whose cadence follows each touch; its stage is the first funnel stage.")
     p.add_argument("name")
     p.add_argument("--country", required=True, metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. DE, NO, US")
-    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades)")
-    p.add_argument("--stage", metavar="S", default="lead", help="funnel stage (default: lead)")
-    p.add_argument("--owner", metavar="EMAIL", help="owner; leave out to put the customer in the public pool")
+    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades; default: x-crm.new_grade)")
+    p.add_argument("--stage", metavar="S", help="funnel stage (default: the first of x-crm.stages)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--owner", metavar="EMAIL", help="the owner (default: you, your git email)")
+    who.add_argument("--pool", action="store_true", help="put the customer in the public pool, with no owner")
     p.add_argument("--city")
     p.add_argument("--industry")
+    p.add_argument("--yes", action="store_true", help="create it even when it looks like a customer you have")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("list", help="list customers, filtered and sorted",
                        description="List customers. Filters combine; values may be comma-separated (--grade A,B).")
     add_filters(p)
-    p.add_argument("--sort", default="name", choices=SORT_FIELDS, help="sort field (default: name)")
+    p.add_argument("--sort", default="name", choices=SORT_FIELDS,
+                   help="sort field (default: name); stage, grade and credit sort in schema.yaml's order")
     p.add_argument("--reverse", action="store_true", help="reverse the sort")
     add_as_of(p)
     fmt = p.add_mutually_exclusive_group()
@@ -132,9 +138,9 @@ def register(sub) -> None:
                    help="set a field schema.yaml does not know (kept as an extra key); without it a misspelt name is refused")
     p.set_defaults(func=cmd_set)
 
-    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm undo ID` reverts",
-                       description="Delete a customer's file as one commit. Its history stays in git, so "
-                       "`crm undo ID` (with the full id) brings it back.")
+    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm restore ID` reverts",
+                       description="Delete a customer's file as one commit. Its history stays in git: "
+                       "`crm deleted` lists deleted customers and `crm restore ID` brings one back.")
     p.add_argument("id")
     p.set_defaults(func=cmd_delete)
 
@@ -154,14 +160,17 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next 7 days",
+    p = sub.add_parser("due", help="who to follow up: overdue, today, then the next N days (x-crm.due_days)",
                        description="Every reminder: follow-ups, contacts' birthdays, first-order anniversaries, "
                        "payments overdue or due, customers returning to the pool, and owned customers never touched; "
                        "overdue first, then today, then the next days. The KIND column (`kind` in --json) says which.")
-    p.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
-    p.add_argument("--owner", metavar="EMAIL")
-    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=7, metavar="N",
-                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: 7)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--mine", action="store_true", help="only customers you own (your git email; the default when "
+                     "git config crm.view is mine)")
+    who.add_argument("--owner", metavar="EMAIL", help="the full email or the short name before @")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
+    p.add_argument("--days", type=count_arg(0, MAX_DAYS), default=None, metavar="N",
+                   help=f"how far ahead to look, 0 to {MAX_DAYS} days (default: x-crm.due_days in schema.yaml, 7)")
     p.add_argument("--json", action="store_true")
     add_as_of(p)
     p.set_defaults(func=cmd_due)
@@ -197,7 +206,9 @@ def add_filters(p) -> None:
     who.add_argument("--owner", metavar="EMAIL", default="")
     who.add_argument("--mine", action="store_true", help="only customers you own (your git email)")
     who.add_argument("--pool", action="store_true", help="only customers in the public pool (no owner)")
-    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="", help="follow-up state")
+    who.add_argument("--all", action="store_true", help="everyone's customers (when git config crm.view is mine)")
+    p.add_argument("--due", choices=("overdue", "today", "soon", "due"), default="",
+                   help="follow-up state; soon is within x-crm.due_days (7), due is any of the three")
     p.add_argument("--invalid", action="store_true", help="only records with problems")
 
 
@@ -205,6 +216,17 @@ def _me(ctx) -> str:
     from tui.core.gitrepo import Git
 
     return Git(ctx.ws.root).identity()[1]
+
+
+def _mine(args, ctx) -> bool:
+    """--mine, or no owner asked for and `git config crm.view mine` set."""
+    if args.mine:
+        return True
+    if args.all or args.owner or getattr(args, "pool", False):
+        return False
+    from tui.core.team import view_is_mine
+
+    return view_is_mine(ctx.ws.root)
 
 
 def _print_change(change) -> None:
@@ -215,34 +237,61 @@ def _print_change(change) -> None:
 
 
 def cmd_new(args, ctx) -> int:
+    from tui.core.newcustomer import new_defaults
+
     rules = ctx.ws.rules
     country = args.country.upper()
     if args.grade and args.grade.upper() not in rules.grades:
         raise UsageError(f"--grade must be one of {', '.join(rules.grades)}")
     stages = rules.stages + rules.exits
-    if stages and args.stage not in stages:
+    if stages and args.stage is not None and args.stage not in stages:
         raise UsageError(f"--stage must be one of {', '.join(stages)}")
+    defaults = new_defaults(ctx.ws.schema, "" if args.pool or args.owner else _me(ctx), pool=args.pool)
+    given = {"owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
     fields = {"name": args.name, "country": country, "city": args.city, "industry": args.industry,
-              "owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
+              **defaults, **{k: v for k, v in given.items() if v is not None}}
+    if not args.yes:
+        refuse_duplicate(ctx, fields)
     change = ctx.changes.create(fields)
     print(f"{change.message}")
     print(change.id)
     return 0
 
 
-def _filter(args, ctx) -> Filter:
+def refuse_duplicate(ctx, fields: dict) -> None:
+    """Warn when the new customer looks like one the workspace has; ask on a terminal, else refuse."""
+    from tui.core.duplicates import summaries_matcher
+
+    catalog = ctx.catalog()
+    matches = summaries_matcher(catalog.summaries.values(), ctx.ws.rules).candidates(fields)
+    if not matches:
+        return
+    one = lambda value: printable(value, one_line=True)  # noqa: E731
+    print(f"crm: {one(fields['name'])} looks like a customer you already have:", file=sys.stderr)
+    for m in matches[:5]:
+        name = catalog.summaries[m.keep].name if m.keep in catalog.summaries else m.keep
+        print(f"  {one(m.keep)}  {one(name)}  ({m.score:.2f}: {one('; '.join(m.reasons))})", file=sys.stderr)
+    if sys.stdin.isatty() and _ask("Create it anyway? [y/N] ", default=False):
+        return
+    raise UsageError(f"nothing was created; look at it with `crm show {matches[0].keep}`, or if it is another customer "
+                     "run the command again with --yes")
+
+
+def list_filter(args, ctx) -> Filter:
+    """The filter the list options (`add_filters`) ask for: shared by list and export."""
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
-        industry=args.industry, owner=_me(ctx) if args.mine else args.owner, pool=args.pool, tag=args.tag,
-        due=args.due, invalid=args.invalid,
+        industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
+        due=args.due, invalid=args.invalid, horizon=ctx.ws.rules.due_days,
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments", "birthday_names")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments",
+                "birthday_names", "identity")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
-def summary_json(s: Summary, today: dt.date, base: str) -> dict:
+def summary_json(s: Summary, today: dt.date, base: str, horizon: int = 7) -> dict:
     """One customer for `crm list --json`: the keys documented in the README."""
     row = dict(zip(Summary._fields, s))
     for key in _NOT_IN_JSON:
@@ -254,7 +303,7 @@ def summary_json(s: Summary, today: dt.date, base: str) -> dict:
     row["problems"] = list(s.problems)
     row["valid"] = not s.problems
     row["currency"] = base
-    row["followup"] = followup_state(s.next_followup, today)
+    row["followup"] = followup_state(s.next_followup, today, horizon)
     return row
 
 
@@ -264,13 +313,23 @@ def write_json_rows(rows) -> None:
     sys.stdout.write("[\n" + ",\n".join(dumps(row) for row in rows) + "\n]\n")
 
 
+def refuse_unknown(flt: Filter, ctx, summaries, check_owner: bool) -> None:
+    """A filter that cannot match is an error naming the values there are (exit 2), not an empty list."""
+    known = owners(summaries) if check_owner else None
+    found = unknown_values(flt, ctx.ws.rules, known)
+    if found:
+        raise UsageError(found[0].message(f"--{found[0].field} {found[0].value}"))
+
+
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    rows = select(catalog.summaries.values(), _filter(args, ctx), today, args.sort, args.reverse)
+    flt = list_filter(args, ctx)
+    refuse_unknown(flt, ctx, catalog.summaries.values(), check_owner=bool(args.owner))
+    rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
     if args.json:
-        write_json_rows(summary_json(s, today, base) for s in rows)
+        write_json_rows(summary_json(s, today, base, ctx.ws.rules.due_days) for s in rows)
     elif args.csv:
         writer = csv.writer(sys.stdout)
         fields = [f for f in LIST_JSON_FIELDS if f not in ("problems", "valid")]
@@ -314,13 +373,28 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
             mark = "x"
         print(
             f"{_cut(s.id, 30)} {_cut(s.name, 28)} {_cut(s.country or '--', 2)} {_cut(s.grade or '-', 1)} {_cut(s.stage, 11)} "
-            f"{_cut(s.owner or '(pool)', 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
+            f"{_cut(s.owner or ('(pool)' if s.readable else '?'), 22)} {s.last_contact or '-':<10} {s.next_followup or '-':<10}{mark} "
             f"{s.order_total:>12,.0f}"
         )
 
 
+def follow_merge(ctx, query: str) -> str:
+    """The id `query` names; for a record merged into another (`crm merge`), the one it was merged into."""
+    from tui.core.errors import NotFound
+    from tui.core.merge_customers import merged_into
+
+    try:
+        return ctx.find_id(query)
+    except NotFound:
+        keep = merged_into(ctx.ws, query)
+        if keep is None:
+            raise
+        print(f"crm: {query} was merged into {keep}; showing {keep}", file=sys.stderr)
+        return keep
+
+
 def cmd_show(args, ctx) -> int:
-    rid = ctx.find_id(args.id)
+    rid = follow_merge(ctx, args.id)
     record = ctx.changes.read(rid)
     today = ctx.today()
     rules = ctx.ws.rules
@@ -330,7 +404,7 @@ def cmd_show(args, ctx) -> int:
     if f is not None:
         derived = {
             "last_contact": f.last_contact, "next_followup": f.next_followup, "next_action": f.next_action,
-            "followup": followup_state(f.next_followup, today), "order_total": f.order_total,
+            "followup": followup_state(f.next_followup, today, rules.due_days), "order_total": f.order_total,
             "currency": rules.base_currency, "order_count": f.order_count, "value_tier": f.value_tier,
             "frequency": f.frequency, "years_of_cooperation": years_of_cooperation(f.first_order, today),
             "region": rules.region(data.get("country")),
@@ -350,7 +424,7 @@ def cmd_show(args, ctx) -> int:
         print(f"last contact {derived['last_contact'] or 'never'} · next follow-up "
               f"{derived['next_followup'] or '-'}{state}" + (f" · next: {one(f.next_action)}" if f.next_action else ""))
         print(f"{f.order_count} order{'' if f.order_count == 1 else 's'} · total {f.order_total:,.2f} {rules.base_currency} · tier {f.value_tier} · "
-              f"{f.frequency} · {derived['years_of_cooperation']} years of cooperation")
+              f"{f.frequency} · cooperation {cooperation_text(f.first_order, today)}")
     for problem in record.problems:
         print(f"problem: {problem}")
     print(f"--- {record.relpath}")
@@ -455,8 +529,12 @@ def cmd_due(args, ctx) -> int:
     from tui.core.reminders import queue as reminder_queue
 
     today = ctx.today()
-    owner = _me(ctx) if args.mine else (args.owner or "")
+    owner = _me(ctx) if _mine(args, ctx) else (args.owner or "")
     summaries = list(ctx.catalog().summaries.values())
+    if args.days is None:
+        args.days = ctx.ws.rules.due_days
+    if args.owner:
+        refuse_unknown(Filter(owner=args.owner), ctx, summaries, check_owner=True)
     queue = reminder_queue(summaries, due_window(ctx, summaries, args.days), owner)
     if args.json:
         out = []
@@ -489,9 +567,11 @@ def cmd_validate(args, ctx) -> int:
     from tui.core.store import load_catalog
 
     ws = ctx.ws
+    from tui.core.codeowners import stale_problems
     from tui.core.pool import pool_problems
+    from tui.core.team import team_problems
 
-    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema)]
+    problems = [str(p) for p in ws.schema.problems() + pool_problems(ws.schema) + team_problems(ws.schema)]
     if args.paths:
         for given in args.paths:
             given_path = Path(given)
@@ -510,6 +590,7 @@ def cmd_validate(args, ctx) -> int:
         for s in catalog.invalid():
             problems += list(s.problems)
         checked = len(catalog)
+        problems += [str(p) for p in stale_problems(ws)]
     for line in problems:
         print(line)
     if problems:
@@ -520,12 +601,10 @@ def cmd_validate(args, ctx) -> int:
     return 0
 
 
-def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
-
-
 def cmd_edit(args, ctx) -> int:
+    from tui.core.editor import editor_command, open_at
+    from tui.core.rejected import keep_rejected
+
     rid = ctx.find_id(args.id)
     record = ctx.changes.read(rid)
     if record.text is None:
@@ -534,10 +613,11 @@ def cmd_edit(args, ctx) -> int:
     ctx.changes.git.identity()
     scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record, so the modeline still finds the schema
     scratch.write_text(record.text, encoding="utf-8")
+    at = (record.problems[0].line, record.problems[0].col) if record.problems else None
     try:
         while True:
             try:
-                subprocess.run([*editor_command(), str(scratch)], check=False)
+                subprocess.run(open_at(editor_command(), str(scratch), at), check=False)
             except FileNotFoundError:
                 raise CrmError(f"cannot run the editor {editor_command()[0]!r}; set $EDITOR") from None
             text = scratch.read_text(encoding="utf-8")
@@ -549,15 +629,15 @@ def cmd_edit(args, ctx) -> int:
             except InvalidRecord as exc:
                 for problem in exc.problems:
                     print(problem, file=sys.stderr)
+                at = (exc.problems[0].line, exc.problems[0].col) if exc.problems else None
                 if not (sys.stdin.isatty() and _ask("Reopen the editor to fix it? [Y/n] ")):
-                    keep = scratch.with_name(f"{rid}.rejected.yaml.txt")
-                    scratch.replace(keep)
-                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)}", file=sys.stderr)
+                    keep = keep_rejected(ctx.ws, rid, text)
+                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)} "
+                          f"(outside the work tree; `crm edit {rid}` again to retry)", file=sys.stderr)
                     return 1
                 continue
             except StaleWrite:
-                keep = scratch.with_name(f"{rid}.mine.yaml.txt")
-                scratch.replace(keep)
+                keep = keep_rejected(ctx.ws, rid, text, "mine")
                 raise CrmError(f"{record.relpath} changed on disk while you were editing; nothing was overwritten. "
                                f"Your text is kept in {ctx.ws.relpath(keep)}") from None
             _print_change(change)
@@ -566,9 +646,9 @@ def cmd_edit(args, ctx) -> int:
         scratch.unlink(missing_ok=True)
 
 
-def _ask(prompt: str) -> bool:
+def _ask(prompt: str, default: bool = True) -> bool:
     try:
         answer = input(prompt)
     except EOFError:
         return False
-    return answer.strip().lower() in ("", "y", "yes")
+    return answer.strip().lower() in (("", "y", "yes") if default else ("y", "yes"))

@@ -103,6 +103,11 @@ def years_of_cooperation(first_order: dt.date | None, today: dt.date) -> float:
     return round((today - first_order).days / 365.25, 1)
 
 
+def cooperation_text(first_order: dt.date | None, today: dt.date) -> str:
+    """`2.3 years`, or `-` for a customer with no order yet (not "0.0 years", which reads as a fact)."""
+    return "-" if first_order is None else f"{years_of_cooperation(first_order, today)} years"
+
+
 def birthday_within(birthdays: tuple[str, ...], today: dt.date, days: int) -> bool:
     """Whether any "MM-DD" birthday falls within the next `days` days, today included."""
     if not birthdays:

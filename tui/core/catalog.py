@@ -10,6 +10,8 @@ import datetime as dt
 from typing import Any, Iterable, NamedTuple
 
 from tui.core.cadence import add_days, birthday_within, facts, followup_state
+from tui.core.identity import NAME_KEY, identity_keys, name_key
+from tui.core.order import Orders, rank
 from tui.core.schema import Rules
 
 
@@ -44,10 +46,16 @@ class Summary(NamedTuple):
     touches: int = 0
     payments: tuple[tuple[str, str, str], ...] = ()  # (day, "overdue" or "open", ref) of each unpaid order
     birthday_names: tuple[str, ...] = ()  # the contact of each of `birthdays`, in the same order
+    identity: tuple[str, ...] = ()  # email, phone, domain and name keys the duplicate scan blocks on (identity.py)
 
     @property
     def valid(self) -> bool:
         return not self.problems
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file parsed: only then are its blanks (no owner, no grade) known to be blank."""
+        return bool(self.region)  # a parsed record always has one ("Other" when the country is unknown)
 
 
 def _s(value: Any) -> str:
@@ -67,7 +75,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
     tags = tuple(_s(t) for t in data.get("tags") or () if t is not None) if isinstance(data.get("tags"), list) else ()
     words = [data.get("name"), data.get("name_local"), data.get("city"), data.get("industry"), data.get("notes"), rid]
     words += list(tags)
-    for key in ("products",):
+    for key in ("products", "merged_from"):  # a merged customer's old id finds the one it went into
         if isinstance(data.get(key), list):
             words += data[key]
     for contact in data.get("contacts") or ():
@@ -100,6 +108,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
         search=search,
         problems=problems,
         **_pool_facts(data),
+        identity=(*identity_keys(data, rules.free_mail_domains), NAME_KEY + name_key(_s(data.get("name")), rules.legal_suffixes)),
     )
 
 
@@ -128,11 +137,13 @@ def _pool_facts(data: dict) -> dict:
     }
 
 
-SORT_FIELDS = ("name", "country", "region", "grade", "stage", "owner", "last_contact", "next_followup", "order_total", "id")
+SORT_FIELDS = ("name", "country", "region", "grade", "stage", "credit", "owner", "last_contact", "next_followup",
+               "order_total", "id")
 
 
-def sort_key(field: str):
-    """A key that sorts on the raw value, blanks last (a never-contacted customer sorts after all dates)."""
+def sort_key(field: str, orders: Orders | None = None):
+    """A key that sorts on the raw value, blanks last (a never-contacted customer sorts after all dates);
+    a field with a declared order (`orders`, from schema.yaml) sorts in that order."""
     if field not in Summary._fields:
         raise ValueError(f"cannot sort by {field!r}; choose one of {', '.join(SORT_FIELDS)}")
     index = Summary._fields.index(field)
@@ -140,7 +151,18 @@ def sort_key(field: str):
         return lambda s: s[index]
     if field == "name":
         return lambda s: s.name.casefold()
+    if orders and field in orders:
+        ranked = rank(orders[field])
+        return lambda s: ranked(s[index])
     return lambda s: (s[index] == "", s[index])
+
+
+def owner_matches(owner: str, wanted: str) -> bool:
+    """`wanted` is the full email, or the short name the table shows (the part before @)."""
+    owner, wanted = owner.casefold(), wanted.casefold()
+    if owner == wanted:
+        return True
+    return "@" not in wanted and owner.split("@", 1)[0] == wanted
 
 
 class Filter(NamedTuple):
@@ -152,11 +174,16 @@ class Filter(NamedTuple):
     country: str = ""
     region: str = ""
     industry: str = ""
-    owner: str = ""  # an email, or "" for anyone
+    owner: str = ""  # an email or the short name before @, or "" for anyone
     pool: bool = False  # only customers with no owner
     tag: str = ""
     due: str = ""  # "overdue", "today", "soon" or "due" (any of them)
     invalid: bool = False
+    horizon: int = 7  # "soon" is within this many days: x-crm.due_days, as the due queue
+
+    def everything(self) -> bool:
+        """Whether this filter lets every customer through (the horizon alone filters nothing)."""
+        return self == Filter(horizon=self.horizon)
 
     def matches(self, s: Summary, today: dt.date) -> bool:
         if self.grade and s.grade not in self.grade.upper().split(","):
@@ -171,14 +198,14 @@ class Filter(NamedTuple):
             return False
         if self.pool and s.owner:
             return False
-        if self.owner and s.owner.casefold() != self.owner.casefold():
+        if self.owner and not owner_matches(s.owner, self.owner):
             return False
         if self.tag and self.tag not in s.tags:
             return False
         if self.invalid and s.valid:
             return False
         if self.due:
-            state = followup_state(s.next_followup, today)
+            state = followup_state(s.next_followup, today, self.horizon)
             if state is None or (self.due != "due" and state != self.due):
                 return False
         if self.text:
@@ -186,9 +213,10 @@ class Filter(NamedTuple):
         return True
 
 
-def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False) -> list[Summary]:
+def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False,
+           orders: Orders | None = None) -> list[Summary]:
     shown = [s for s in summaries if flt.matches(s, today)]
-    shown.sort(key=sort_key(sort), reverse=reverse)
+    shown.sort(key=sort_key(sort, orders), reverse=reverse)
     return shown
 
 
@@ -199,11 +227,10 @@ def due_queue(summaries: Iterable[Summary], today: dt.date, owner: str = "", day
     """Overdue first (oldest first), then today, then the next `days` days, in date order."""
     now = today.isoformat()
     horizon = add_days(today, days).isoformat()
-    owner = owner.casefold()
     queue = []
     for s in summaries:
         day = s.next_followup
-        if not day or day > horizon or (owner and s.owner.casefold() != owner):
+        if not day or day > horizon or (owner and not owner_matches(s.owner, owner)):
             continue
         queue.append(("overdue" if day < now else "today" if day == now else "soon", s))
     queue.sort(key=lambda item: (DUE_ORDER[item[0]], item[1].next_followup, item[1].name.casefold()))

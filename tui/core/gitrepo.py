@@ -7,8 +7,10 @@ users' hooks and configuration already expect.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -45,6 +47,8 @@ class Git:
         self._identity: tuple[str, str] | None = None
 
     def run(self, *args: str, check: bool = True, input: str | None = None, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        if timeout is not None:
+            return self._run_network(args, check, input, env, timeout)
         try:
             proc = subprocess.run(
                 ["git", *args],
@@ -53,12 +57,36 @@ class Git:
                 capture_output=True,
                 text=True,
                 env=git_env(env),
-                timeout=timeout,
             )
         except FileNotFoundError:
             raise CrmError("git is not installed; install git and try again") from None
+        return self._checked(args, proc, check)
+
+    def _run_network(self, args, check: bool, input: str | None, env: dict | None, timeout: float) -> subprocess.CompletedProcess:
+        """A git command that may talk to a remote: in a session of its own, so it has no terminal to prompt on
+        (ssh, a credential helper), and on timeout the whole group goes (git and its ssh), not only git."""
+        try:
+            child = subprocess.Popen(["git", *args], cwd=self.root, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=git_env(env),
+                                     start_new_session=True)
+        except FileNotFoundError:
+            raise CrmError("git is not installed; install git and try again") from None
+        try:
+            out, err = child.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
             raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
+        return self._checked(args, subprocess.CompletedProcess(child.args, child.returncode, out, err), check)
+
+    @staticmethod
+    def _checked(args, proc: subprocess.CompletedProcess, check: bool) -> subprocess.CompletedProcess:
         if check and proc.returncode != 0:
             message = (proc.stderr or proc.stdout).strip() or f"git {args[0]} failed"
             raise GitError(f"git {args[0]}: {message}")

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Iterable, NamedTuple
 
 from tui.core.cadence import add_days
-from tui.core.catalog import Summary
+from tui.core.catalog import Summary, owner_matches
 from tui.core.pool import PoolRules, needs_created, return_day
 from tui.core.schema import Rules
 
@@ -130,10 +130,9 @@ def wanted_created(summaries: Iterable[Summary], pool: PoolRules) -> list[str]:
 
 def queue(summaries: Iterable[Summary], w: Window, owner: str = "") -> list[Reminder]:
     """Every reminder of every customer (of `owner`, when given): overdue first, then today, then soon."""
-    owner = owner.casefold()
     out = []
     for s in summaries:
-        if owner and s.owner.casefold() != owner:
+        if owner and not owner_matches(s.owner, owner):  # the full email, or the short name shown
             continue
         out.extend(for_customer(s, w))
     out.sort(key=_key)

@@ -11,6 +11,8 @@ from typing import Any
 
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
+from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
+from tui.core.wording import error_in_words
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -37,7 +39,10 @@ class Rules:
     frequency_regular: int = 2
     frequency_loyal: int = 5
     birthday_window_days: int = 7
+    due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
+    free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
+    legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
 
     def cadence(self, grade: str | None) -> int:
         g = self.grades.get(grade or "")
@@ -84,7 +89,17 @@ def _rules(xcrm: dict) -> Rules:
         frequency_regular=int(freq.get("regular", 2)),
         frequency_loyal=int(freq.get("loyal", 5)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
+        free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
+        legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
+        due_days=_due_days(xcrm.get("due_days", 7)),
     )
+
+
+def _due_days(value) -> int:
+    days = int(value)
+    if not 0 <= days <= 3660:
+        raise ValueError(f"due_days is {days}; give a number of days from 0 to 3660")
+    return days
 
 
 def to_json(value: Any) -> Any:
@@ -189,7 +204,7 @@ class Schema:
             fast(doc)
         except Exception as exc:  # fastjsonschema.JsonSchemaValueException, imported lazily
             errors = [
-                (tuple(e.absolute_path), _message(tuple(e.absolute_path), e.message))
+                (tuple(e.absolute_path), error_in_words(e))
                 for e in sorted(detailed.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
             ]
             if not errors:

@@ -366,6 +366,9 @@ def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head
                         "then run `crm sync --force` (or --max-deletes N) if that is intended")
 
     to_push = int(git.run("rev-list", "--count", f"{upstream}..HEAD").stdout.strip() or 0)
+    if to_push:
+        say("checking the team rules")
+        _check_permissions(git, upstream)
     journal.update(step="push")
     if to_push:
         say(f"pushing {to_push} commit{'s' if to_push != 1 else ''} to {remote}")
@@ -392,6 +395,17 @@ def _rebase_validate_push(ws, git, git_dir, upstream, remote, branch, saved_head
     result.conflicts = sorted(conflicted)
     result.deleted = deleted
     return result
+
+
+def _check_permissions(git: Git, upstream: str) -> None:
+    """Refuse to push what the upstream's team rules (x-crm.team) do not allow, as its hook would."""
+    from tui.core.permissions import check_range
+
+    refusals = check_range(git, f"{upstream}..HEAD").refusals
+    if refusals:
+        lines = "".join(f"\n  {r}" for r in refusals)
+        raise SyncError(f"the team rules (x-crm.team in schema.yaml) do not allow {len(refusals)} of these changes; "
+                        f"nothing was pushed and nothing here changed:{lines}\nUndo them (`crm undo ID` for a commit, `git checkout -- FILE` for a hand edit), or ask a manager")
 
 
 def _remote_branch(git: Git, branch: str, upstream: str) -> str:

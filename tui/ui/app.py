@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
-import shlex
 import subprocess
 import threading
 import time
@@ -25,12 +23,16 @@ from textual.worker import get_current_worker
 
 from tui.core.catalog import Summary
 from tui.core.display import printable
+from tui.core.editor import editor_command, open_at
 from tui.core.changes import Change, Changes, short
+from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.history import INDEX_NAME
+from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -40,7 +42,9 @@ from tui.ui.browse import BrowseScreen
 from tui.ui.commands import ScreenCommands
 from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
+from tui.ui.deleted import DeletedScreen
 from tui.ui.due import DueScreen
+from tui.ui.duplicates import DuplicatesScreen, ask_duplicate
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
@@ -51,20 +55,18 @@ from tui.ui.messages import (
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
+from tui.ui.theme import READABLE_CSS, use_readable_theme
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
-
-
-def editor_command() -> list[str]:
-    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
 
 
 class CrmApp(Syncing, App[int]):
     """Customers of one workspace: browse, search, grade, log touches, edit, follow up."""
 
     TITLE = "crm"
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    CSS = READABLE_CSS
+    COMMANDS = {ScreenCommands}  # crm's actions first; Textual's generic commands mostly left out
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
@@ -134,6 +136,7 @@ class CrmApp(Syncing, App[int]):
         return BrowseScreen()
 
     def on_mount(self) -> None:
+        use_readable_theme(self)
         self.load()
         self.set_interval(60, self._check_date)
         if self.pool_problem:
@@ -141,7 +144,7 @@ class CrmApp(Syncing, App[int]):
 
     def window(self) -> Window:
         """The reminders' window for today (the due queue and the row markers)."""
-        return Window(self.listing.today, self.ws.rules, self.pool, 7, self.created)
+        return Window(self.listing.today, self.ws.rules, self.pool, self.ws.rules.due_days, self.created)
 
     def claim_count(self) -> str:
         """"claimed 12/50" for the status line ("" when git does not know who you are). Counted when records
@@ -218,6 +221,7 @@ class CrmApp(Syncing, App[int]):
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.me = message.me
+        self.listing.set_orders(declared_orders(self.ws.schema))
         self.listing.replace_all(message.catalog.summaries.values())
         self.loaded = True
         if not message.confirmed:
@@ -507,12 +511,24 @@ class CrmApp(Syncing, App[int]):
                         screen.apply_query("")
                         screen.table.select_id(change.id)
 
-            self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
+            def create() -> None:
+                self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
 
-        defaults = {"stage": "lead"}
-        if self.me:
-            defaults["owner"] = self.me
+            self.check_duplicate(list(self.listing.summaries()), result.values, create)
+
+        try:
+            defaults = new_defaults(self.ws.schema, self.me)
+        except CrmError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
+
+    @work(thread=True, exclusive=True, group="duplicate-check")
+    def check_duplicate(self, summaries: list[Summary], values: dict, create: Callable[[], None]) -> None:
+        """Before a new customer is saved: warn (and ask) when it looks like one the workspace has."""
+        matches = summaries_matcher(summaries, self.ws.rules).candidates(values)
+        names = {s.id: s.name for s in summaries}
+        self.call_from_thread(ask_duplicate, self, values, matches, names, create)
 
     def action_delete(self) -> None:
         rid = self._target()
@@ -533,7 +549,7 @@ class CrmApp(Syncing, App[int]):
 
         self.push_screen(ChoiceScreen(
             f"Delete {name}?",
-            f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
+            f"{record.relpath} is removed in one commit; D lists deleted customers and r there brings it back.",
             [("y", "Delete"), ("n", "Keep")],
         ), answer)
 
@@ -583,6 +599,20 @@ class CrmApp(Syncing, App[int]):
         if not isinstance(self.screen, DueScreen):
             self.push_screen(DueScreen())
 
+    def action_duplicates(self) -> None:
+        if not isinstance(self.screen, DuplicatesScreen):
+            self.push_screen(DuplicatesScreen())
+
+    def action_import_file(self) -> None:
+        from tui.ui.transfer import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
+
+    def action_deleted(self) -> None:
+        if not isinstance(self.screen, DeletedScreen):
+            self.push_screen(DeletedScreen())
+
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
             self.push_screen(ProblemsScreen())
@@ -596,7 +626,8 @@ class CrmApp(Syncing, App[int]):
 
     # ------------------------------------------------------------ $EDITOR
 
-    def action_open_editor(self) -> None:
+    def action_open_editor(self, at: tuple[int, int] | None = None) -> None:
+        """$EDITOR on the customer's file, at (line, column) when given (a problem's place)."""
         rid = self._target()
         record = self._read(rid) if rid else None
         if record is None:
@@ -604,11 +635,11 @@ class CrmApp(Syncing, App[int]):
         if record.text is None:
             self.notify(f"{record.relpath} cannot be read as text: {record.problems[0].message}", severity="error")
             return
-        self.edit_in_editor(record, record.text)
+        self.edit_in_editor(record, record.text, at)
 
-    def run_editor(self, path) -> str | None:
+    def run_editor(self, path, at: tuple[int, int] | None = None) -> str | None:
         """Run $EDITOR on a file with the UI suspended; the error message when it cannot run."""
-        command = [*editor_command(), str(path)]
+        command = open_at(editor_command(), str(path), at)
         try:
             try:
                 with self.suspend():
@@ -620,13 +651,13 @@ class CrmApp(Syncing, App[int]):
             return f"cannot run the editor {command[0]!r}; set $EDITOR"
         return None
 
-    def edit_in_editor(self, record: Record, text: str) -> None:
+    def edit_in_editor(self, record: Record, text: str, at: tuple[int, int] | None = None) -> None:
         """Open `text` (the file, or the user's own earlier text) in $EDITOR; validate; commit or ask."""
         rid = record.id
         scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record: the modeline finds the schema
         scratch.write_text(text, encoding="utf-8")
         try:
-            error = self.run_editor(scratch)
+            error = self.run_editor(scratch, at)
             new_text = scratch.read_text(encoding="utf-8")
         finally:
             scratch.unlink(missing_ok=True)
@@ -640,7 +671,7 @@ class CrmApp(Syncing, App[int]):
         if problems:
             def answer(key: str | None) -> None:
                 if key == "r":
-                    self.edit_in_editor(record, new_text)
+                    self.edit_in_editor(record, new_text, (problems[0].line, problems[0].col))
                 else:
                     self.notify("Your edit was dropped; the file is unchanged")
 

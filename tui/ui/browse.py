@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,10 +16,11 @@ from textual.widgets import Footer, Input, Static
 
 from tui.core.display import printable
 from tui.core.catalog import Filter
+from tui.core.team import view_is_mine
 from tui.ui.filters import FilterForm
-from tui.ui.listing import SORT_ORDER, SORTS, parse_query, query_text
+from tui.ui.listing import SORT_ORDER, SORTS, Query, parse_query, query_text, search_notes
 from tui.ui.sync import SYNC_BINDING, SyncStatus
-from tui.ui.table import LEGEND, MAIN_COLUMNS, CustomerTable
+from tui.ui.table import MAIN_COLUMNS, CustomerTable, legend
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
@@ -48,8 +51,27 @@ def customer_bindings(one_customer: bool = False) -> list[Binding]:
     ]
 
 
+class StatusText(Static):
+    """The status line's text, then as much of the row legend as fits its width at each draw."""
+
+    def __init__(self, due_days: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.due_days = due_days
+        self.head = ""
+
+    def show(self, head: str) -> None:
+        self.head = head
+        self.refresh()
+
+    def render(self) -> Text:
+        markers = legend(self.content_size.width - cell_len(self.head) - 3, self.due_days)
+        return Text(f"{self.head} · {markers}" if markers else self.head, no_wrap=True, overflow="ellipsis", end="")
+
+
 class BrowseScreen(Screen):
     """Every customer, searched and filtered as you type, sorted by any column."""
+
+    _start_mine = False  # `git config crm.view mine`: start on `owner:mine` once the catalog (and `me`) is in
 
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/", tooltip="Search names, contacts, emails, phones, tags, notes"),
@@ -57,6 +79,12 @@ class BrowseScreen(Screen):
         Binding("n", "app.new", "New", show=False, tooltip="Add a customer"),
         Binding("d", "app.due", "Due", tooltip="Who to follow up: overdue, today, the next 7 days"),
         Binding("p", "app.problems", "Problems", tooltip="Invalid records with file:line:col"),
+        Binding("D", "app.duplicates", "Duplicates", show=False, key_display="shift+d",
+                tooltip="Customers that are probably the same one, with the reasons; m merges a pair"),
+        Binding("I", "app.import_file", "Import", show=False, key_display="shift+i",
+                tooltip="Import customers from a .csv, .xlsx or .vcf file: a dry run first, then one commit"),
+        Binding("X", "app.deleted", "Deleted", show=False, key_display="shift+x",
+                tooltip="Deleted customers: when, by whom; r brings one back"),
         Binding("f", "filters", "Filters", show=False, tooltip="Filter by grade, stage, country, region, industry, owner, tag, due"),
         Binding("o", "sort_next", "Order", show=False, tooltip="Order the list by the next column"),
         Binding("O", "sort_reverse", "Reverse", show=False, key_display="shift+o", tooltip="Reverse the order"),
@@ -67,22 +95,28 @@ class BrowseScreen(Screen):
     DEFAULT_CSS = """
     BrowseScreen #search { height: 1; border: none; padding: 0 1; background: $boost; }
     BrowseScreen #search:focus { background: $surface-lighten-1; }
+    BrowseScreen #search-note { display: none; height: auto; padding: 0 1; background: $boost; color: $text-warning; }
+    BrowseScreen #search-note.-shown { display: block; }
     BrowseScreen #status-line { height: 1; background: $panel; }
     BrowseScreen #status { width: 1fr; height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
     app: "CrmApp"
+    _note = ""  # what the note under the search box says
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=SEARCH_HINT, id="search", compact=True, select_on_focus=False)
+        yield Static("", id="search-note", markup=False)
         rules = self.app.ws.rules
-        yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days, id="customers")
+        yield CustomerTable(self.app.listing, MAIN_COLUMNS, self.app.listing.today, rules.birthday_window_days,
+                            id="customers", due_days=rules.due_days)
         with Horizontal(id="status-line"):
-            yield Static("", id="status", markup=False)
+            yield StatusText(rules.due_days, id="status")
             yield SyncStatus()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._start_mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`, applied once `me` is known
         self.table.set_sort(self.app.listing.sort, self.app.listing.reverse)
         self.table.window = self.app.window  # row markers for every kind of reminder
         self.table.focus()
@@ -102,6 +136,12 @@ class BrowseScreen(Screen):
     # ------------------------------------------------------------ the app tells us
 
     def records_changed(self, ids: set[str] | None = None) -> None:
+        if self._start_mine and self.app.loaded:
+            self._start_mine = False
+            if not self.search.value:
+                self.search.value = "owner:mine"
+                self.apply_query("owner:mine")
+                return
         self.table.rows_changed()
         self.update_status()
 
@@ -113,14 +153,19 @@ class BrowseScreen(Screen):
             parts.append(note or self.app.loading_note)
         parts.append(f"{len(listing):,} of {listing.total:,} customers")
         parts.append(f"by {SORT_TITLES[listing.sort]} {arrow}")
-        query = parse_query(self.search.value, self.app.me)
-        if query.unknown:
-            parts.append(f"not understood: {' '.join(query.unknown)}")
         if self.app.loaded and (claimed := self.app.claim_count()):
             parts.append(claimed)
-        if not query.unknown and self.size.width >= 100:
-            parts.append(LEGEND)
-        self.query_one("#status", Static).update(printable(" · ".join(parts), one_line=True))
+        self.query_one("#status", StatusText).show(printable(" · ".join(parts), one_line=True))
+
+    def show_search_note(self, query: Query) -> None:
+        """Under the search box: the words that set no filter, and filter values no customer can have."""
+        text = "\n".join(printable(n, one_line=True) for n in search_notes(query, self.app.ws.rules,
+                                                                          self.app.listing.summaries()))
+        if text != self._note:  # a new text lays the screen out again: not on every keystroke
+            self._note = text
+            note = self.query_one("#search-note", Static)
+            note.update(text)
+            note.set_class(bool(text), "-shown")
 
     # ------------------------------------------------------------ search and filters
 
@@ -129,8 +174,9 @@ class BrowseScreen(Screen):
         self.apply_query(event.value)
 
     def apply_query(self, text: str) -> None:
-        query = parse_query(text, self.app.me)
+        query = parse_query(text, self.app.me, self.app.ws.rules.due_days)
         self.app.listing.set_filter(query.filter)
+        self.show_search_note(query)
         self.records_changed()
 
     @on(Input.Submitted, "#search")
@@ -158,7 +204,7 @@ class BrowseScreen(Screen):
             self.apply_query("")
 
     def action_filters(self) -> None:
-        query = parse_query(self.search.value, self.app.me)
+        query = parse_query(self.search.value, self.app.me, self.app.ws.rules.due_days)
 
         def chosen(flt: Filter | None) -> None:
             if flt is not None:

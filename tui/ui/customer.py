@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.core.cadence import facts, followup_state, years_of_cooperation
+from tui.core.cadence import cooperation_text, facts, followup_state
 from tui.core.conflicts import is_conflict
 from tui.core.display import printable
 from tui.core.errors import CrmError
@@ -83,7 +83,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         return Group(*parts)
 
     f = facts(record.data, rules)
-    state = followup_state(f.next_followup, today)
+    state = followup_state(f.next_followup, today, rules.due_days)
     derived = Table.grid(padding=(0, 2))
     derived.add_column(style="bold", no_wrap=True)
     derived.add_column()
@@ -101,7 +101,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
         _row(derived, "next action", printable(_plain(f.next_action)))
     _row(derived, "orders", f"{f.order_count} · total {f.order_total:,.2f} {rules.base_currency}")
     _row(derived, "tier", f"{f.value_tier} · {f.frequency}")
-    _row(derived, "cooperation", f"{years_of_cooperation(f.first_order, today)} years"
+    _row(derived, "cooperation", cooperation_text(f.first_order, today)
                     + (f" (first order {f.first_order.isoformat()})" if f.first_order else ""))
     parts.append(derived)
 

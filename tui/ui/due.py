@@ -1,5 +1,5 @@
-"""The due queue (`d`): every reminder (tui.core.reminders) overdue, today and in the next 7 days, in that
-order, one row a customer with the kinds it has, and the one-key actions."""
+"""The due queue (`d`): every reminder (tui.core.reminders) overdue, today and in the next `x-crm.due_days`
+days, in that order, one row a customer with the kinds it has, and the one-key actions."""
 
 from __future__ import annotations
 
@@ -14,12 +14,17 @@ from textual.widgets import Footer, Static
 
 from tui.core.catalog import Summary
 from tui.core.reminders import Reminder, queue
+from tui.core.team import view_is_mine
 from tui.ui.browse import customer_bindings
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 from tui.ui.table import Column, CustomerTable, RowContext, _owner, marker
 
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
+
+
+def days_text(days: int) -> str:
+    return "day" if days == 1 else f"{days} days"
 
 
 class DueRows:
@@ -107,6 +112,7 @@ class DueScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.mine = view_is_mine(self.app.ws.root)  # `git config crm.view mine`; m shows everyone's
         self.records_changed()
         self.query_one("#due", CustomerTable).focus()
 
@@ -118,7 +124,9 @@ class DueScreen(Screen):
         owner = self.app.me if self.mine else ""
         if self.mine and not owner:
             owner = "\0nobody"
-        self.rows = DueRows(queue(self.app.listing.summaries(), self.app.window(), owner))
+        window = self.app.window()  # looks x-crm.due_days ahead
+        days = window.days
+        self.rows = DueRows(queue(self.app.listing.summaries(), window, owner))
         table = self.query_one("#due", CustomerTable)
         table.source = self.rows
         table.set_today(today)
@@ -126,7 +134,7 @@ class DueScreen(Screen):
         n = self.rows.counts()
         who = "mine" if self.mine else "everyone's"
         self.query_one("#due-title", Static).update(
-            f"Due ({who}): {n['overdue']} overdue · {n['today']} today · {n['soon']} in the next 7 days"
+            f"Due ({who}): {n['overdue']} overdue · {n['today']} today · {n['soon']} in the next {days_text(days)}"
         )
 
     def action_toggle_mine(self) -> None:

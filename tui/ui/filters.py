@@ -13,7 +13,11 @@ from tui.core.schema import Rules
 
 NONE = Select.NULL
 OWNER_CHOICES = (("anyone", ""), ("mine", "mine"), ("public pool", "pool"))
-DUE_CHOICES = (("overdue", "overdue"), ("due today", "today"), ("in the next 7 days", "soon"), ("any of these", "due"))
+
+
+def due_choices(days: int) -> list[tuple[str, str]]:
+    """The due states as the form offers them; "soon" is the due queue's horizon (x-crm.due_days)."""
+    return [("overdue", "overdue"), ("due today", "today"), (f"in the next {days} days", "soon"), ("any of these", "due")]
 
 
 def _values(summaries: list[Summary], field: str) -> list[str]:
@@ -57,7 +61,7 @@ class FilterForm(ModalScreen[Filter | None]):
             ("industry", [(i, i) for i in _values(summaries, "industry")], current.industry),
             ("owner", list(OWNER_CHOICES[1:]) + [(o, o) for o in _values(summaries, "owner")], owner or current.owner),
             ("tag", [(t, t) for t in _values(summaries, "tags")], current.tag),
-            ("due", list(DUE_CHOICES), current.due),
+            ("due", due_choices(rules.due_days), current.due),
         ]
 
     def compose(self) -> ComposeResult:
@@ -95,7 +99,7 @@ class FilterForm(ModalScreen[Filter | None]):
         self.dismiss(flt)
 
     def action_clear(self) -> None:
-        self.dismiss(Filter(text=self.current.text))
+        self.dismiss(Filter(text=self.current.text, horizon=self.current.horizon))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

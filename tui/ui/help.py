@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui.ui.sync import SYNC_HELP
-from tui.ui.table import LEGEND
+from tui.ui.table import legend_items
 
 SEARCH_HELP = (
     "Type to search names, local names, contacts, emails, phones, tags and notes. Words like these filter:\n"
@@ -81,13 +81,13 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold"))
             yield Static(key_table(self.under))
             yield Static(Text("\nRow markers", style="bold"))
-            items = LEGEND.split("  ")
+            items = legend_items(self.app.ws.rules.due_days)
             yield Static("\n".join("   ".join(items[i:i + 4]) for i in range(0, len(items), 4)), markup=False)
             yield Static(Text("\nSearch", style="bold"))
             yield Static(SEARCH_HELP, markup=False)
             yield Static(Text("\nSync state (status line)", style="bold"))
             yield Static(SYNC_HELP, markup=False)
-            yield Static(Text("\nctrl+p lists every action by name. escape, ? or q closes this.", style="dim"))
+            yield Static(Text("\nctrl+p lists every action by name. escape, ? or q closes this.", style="italic"))
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

@@ -7,7 +7,6 @@ whole `git log` (seconds on a big repository), so the screen shows its progress 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,7 +22,9 @@ from textual.worker import get_current_worker
 from tui.core.display import printable
 from tui.core.history import HistoryEntry, record_history, text_at
 from tui.core.undo import undo, undo_target
-from tui.ui.messages import HistoryFailed, HistoryLoaded, HistoryProgress, UndoFound, VersionRead, Write
+from tui.ui.messages import (
+    HistoryFailed, HistoryLoaded, HistoryProgress, UndoFound, VersionRead, Write, history_progress,
+)
 from tui.ui.prompts import ChoiceScreen
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 
@@ -44,7 +45,7 @@ def entry_text(rid: str, entry: HistoryEntry) -> Text:
     """One timeline entry: when, who, what, then its field-level changes, one per line."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{entry.when:%Y-%m-%d %H:%M}", style="bold")
-    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="dim")
+    text.append(f"  {printable(entry.email or entry.author, one_line=True)}", style="italic")
     text.append(f"  {printable(what_changed(rid, entry), one_line=True)}")
     changes = [printable(c, one_line=True) for c in entry.changes]
     shown = changes if len(changes) <= MAX_CHANGE_LINES else changes[: MAX_CHANGE_LINES - 1]
@@ -80,6 +81,7 @@ class HistoryScreen(Screen):
         self.loaded = False
         self._texts: dict[str | None, str | None] = {}  # blob -> text, read once
         self._shown: HistoryEntry | None = None
+        self._undone = ""  # what the last undo reverted: the next load moves to the new head and says so
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title", classes="bar", markup=False)
@@ -113,17 +115,9 @@ class HistoryScreen(Screen):
     def load(self) -> None:
         """The record's timeline with field-level changes (the index is built or updated first)."""
         worker = get_current_worker()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            now = time.monotonic()
-            if not worker.is_cancelled and (done >= total or now - last[0] > 0.1):
-                last[0] = now
-                self.post_message(HistoryProgress(done, total))
-
         try:
             with self.app.history_lock:
-                entries = record_history(self.app.ws, self.rid, progress=progress)
+                entries = record_history(self.app.ws, self.rid, progress=history_progress(self.post_message, worker))
         except Exception as exc:  # shown on the screen and as a notification; never ends the app
             if not worker.is_cancelled:
                 self.post_message(HistoryFailed(self.rid, exc))
@@ -152,7 +146,10 @@ class HistoryScreen(Screen):
         options.clear_options()
         options.add_options([Option(entry_text(self.rid, e), id=e.commit) for e in self.entries])
         count = len(self.entries)
-        self._title(f"{count} change{'s' * (count != 1)} · u undoes the latest")
+        undone, self._undone = self._undone, ""
+        self._title(f"{count} change{'s' * (count != 1)} · " + (f"undone: {undone}" if undone else "u undoes the latest"))
+        if undone:
+            keep = None  # the undo is the new head: show the record as it is now
         if self.entries:
             index = next((i for i, e in enumerate(self.entries) if e.commit == keep), 0)
             options.highlighted = index
@@ -208,6 +205,12 @@ class HistoryScreen(Screen):
 
     # ------------------------------------------------------------ undo
 
+    def undone(self, what: str) -> None:
+        """After an undo commit: the reload that follows moves to the new head."""
+        self._undone = what
+        if self.is_mounted:
+            self.load()
+
     def action_undo(self) -> None:
         if not self.loaded:
             self.app.notify("The history is still being read; try again in a moment")
@@ -246,7 +249,7 @@ class HistoryScreen(Screen):
                 with app.history_lock:
                     return undo(app.ws, rid, app.today, target=target)
 
-            app.submit(Write(rid, run, None))
+            app.submit(Write(rid, run, None, after=lambda change: self.undone(what)))
 
         self.app.push_screen(ChoiceScreen(f"Undo “{what}”?", "\n".join(lines), [("y", "Undo it"), ("n", "Keep it")]),
                              answer)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from typing import Callable, Iterable, NamedTuple
 
 from tui.core.catalog import Filter, Summary
+from tui.core.filtercheck import DUE_STATES, owners, unknown_values
+from tui.core.order import Orders, rank
+from tui.core.schema import Rules
 
 # What the table can sort by: the column's title and the Summary field it sorts on.
 SORTS: dict[str, str] = {
@@ -19,6 +23,7 @@ SORTS: dict[str, str] = {
     "country": "country",
     "grade": "grade",
     "stage": "stage",
+    "credit": "credit",
     "owner": "owner",
     "last contact": "last_contact",
     "next follow-up": "next_followup",
@@ -38,7 +43,8 @@ QUERY_KEYS = {
     "due": "due",
     "is": "is",
 }
-DUE_STATES = ("overdue", "today", "soon", "due")
+IS_VALUES = ("invalid", "pool")
+_FIELD_LIKE = re.compile(r"[A-Za-z_]+")  # `colour:red` is a filter word crm does not know; `10:30` is text
 
 
 class Query(NamedTuple):
@@ -48,14 +54,17 @@ class Query(NamedTuple):
     unknown: tuple[str, ...] = ()
 
 
-def parse_query(text: str, me: str = "") -> Query:
-    """Read the search box. `owner:mine` means `me` (the user's git email), `owner:pool` the public pool."""
+def parse_query(text: str, me: str = "", horizon: int = 7) -> Query:
+    """Read the search box. `owner:mine` means `me` (the user's git email), `owner:pool` the public pool;
+    `due:soon` is within `horizon` days (x-crm.due_days)."""
     words: list[str] = []
     fields: dict[str, object] = {}
     unknown: list[str] = []
     for word in text.split():
         key, sep, value = word.partition(":")
         field = QUERY_KEYS.get(key.lower()) if sep else None
+        if field is None and sep and value and _FIELD_LIKE.fullmatch(key) and not value.startswith("/"):
+            unknown.append(word)  # said under the box, and still searched as text (a note may hold "PO:123")
         if field is None or not value:
             words.append(word)
             continue
@@ -80,7 +89,28 @@ def parse_query(text: str, me: str = "") -> Query:
                 unknown.append(word)
         else:
             fields[field] = value
-    return Query(Filter(text=" ".join(words), **fields), tuple(unknown))
+    return Query(Filter(text=" ".join(words), horizon=horizon, **fields), tuple(unknown))
+
+
+def not_understood(word: str) -> str:
+    """What a word of the search box that sets no filter should have been."""
+    key = word.partition(":")[0].lower()
+    if key == "due":
+        return f"not understood: {word}; due is one of {', '.join(DUE_STATES)}"
+    if key == "is":
+        return f"not understood: {word}; is is one of {', '.join(IS_VALUES)}"
+    filters = ", ".join(dict.fromkeys(QUERY_KEYS.values()))
+    return f"not a filter: {word} (searched as text); filters are {filters}"
+
+
+def search_notes(query: Query, rules: Rules, summaries: Iterable[Summary]) -> list[str]:
+    """Why the search box may show nothing: words it did not understand, values no customer can have."""
+    notes = [not_understood(word) for word in query.unknown]
+    flt = query.filter
+    known = owners(summaries) if flt.owner else None
+    for u in unknown_values(flt, rules, known):
+        notes.append(u.message(f"{u.field}:{u.value}"))
+    return notes
 
 
 def query_text(flt: Filter, me: str = "") -> str:
@@ -102,25 +132,31 @@ def query_text(flt: Filter, me: str = "") -> str:
     return " ".join(parts)
 
 
-def row_key(field: str) -> Callable[[Summary], tuple]:
-    """Sort on the raw value, blanks last, then name and id so equal values keep a stable order."""
+def row_key(field: str, orders: Orders | None = None) -> Callable[[Summary], tuple]:
+    """Sort on the raw value, blanks last, then name and id so equal values keep a stable order; a field
+    with a declared order (stage, grade, credit in schema.yaml) sorts in that order."""
     if field == "order_total":
         return lambda s: (s.order_total, s.name.casefold(), s.id)
     if field == "name":
         return lambda s: (s.name.casefold(), s.id)
     index = Summary._fields.index(field)
+    if orders and field in orders:
+        ranked = rank(orders[field])
+        return lambda s: (ranked(s[index]), s.name.casefold(), s.id)
     return lambda s: (s[index] == "", s[index], s.name.casefold(), s.id)
 
 
 class Listing:
     """The customers a table shows: all of them, the filter, the sort, and the shown rows in order."""
 
-    def __init__(self, summaries: Iterable[Summary] = (), today: dt.date | None = None, sort: str = "name"):
+    def __init__(self, summaries: Iterable[Summary] = (), today: dt.date | None = None, sort: str = "name",
+                 orders: Orders | None = None):
         self.today = today or dt.date.today()
         self.sort = sort
         self.reverse = False
         self.filter = Filter()
-        self._key = row_key(sort)
+        self.orders = dict(orders or {})
+        self._key = row_key(sort, self.orders)
         self._all: list[Summary] = sorted(summaries, key=self._key)
         self._sorted: dict[str, list[Summary]] = {sort: self._all}  # every customer, by each sort used
         self._by_id: dict[str, Summary] = {s.id: s for s in self._all}
@@ -161,12 +197,12 @@ class Listing:
     def set_filter(self, flt: Filter) -> None:
         old = self.filter
         self.filter = flt
-        if flt == Filter():
+        if flt.everything():
             self.shown = list(self._all)
             return
         narrows = old._replace(text="") == flt._replace(text="") and flt.text.casefold().startswith(old.text.casefold())
         source = self.shown if narrows else self._all
-        if flt._replace(text="") == Filter():
+        if flt._replace(text="").everything():
             # Text only, the common keystroke: skip the other checks.
             words = flt.text.casefold().split()
             self.shown = [s for s in source if all(w in s.search for w in words)]
@@ -179,7 +215,7 @@ class Listing:
             raise ValueError(f"cannot sort by {sort!r}")
         if sort != self.sort:
             self.sort = sort
-            self._key = row_key(sort)
+            self._key = row_key(sort, self.orders)
             everyone = self._sorted.get(sort)
             if everyone is None:
                 everyone = self._sorted[sort] = sorted(self._all, key=self._key)
@@ -195,6 +231,13 @@ class Listing:
             self.today = today
             flt, self.filter = self.filter, Filter()
             self.set_filter(flt)
+
+    def set_orders(self, orders: Orders) -> None:
+        """The declared orders of schema.yaml (known once the workspace is read); rows are re-sorted."""
+        if dict(orders) != self.orders:
+            self.orders = dict(orders)
+            self._key = row_key(self.sort, self.orders)
+            self.replace_all(self._all)
 
     def replace_all(self, summaries: Iterable[Summary]) -> None:
         self._all = sorted(summaries, key=self._key)

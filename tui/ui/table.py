@@ -3,9 +3,10 @@
 Rows come from a source with `len()` and `row(i)` (a Listing, or the due queue); the table keeps its
 cursor on a customer id, so rows moving under it (a sort, a live update) never move the selection.
 Each row starts with a marker column that tells its state without colour:
-`x` invalid, `!` overdue, `*` due today, `~` due within 7 days (a follow-up or any other reminder); the
-second says which reminder besides a follow-up: `b` birthday, `a` anniversary, `$` payment, `p` returns to
-the pool, `n` never touched (tui.core.reminders).
+`x` invalid, `!` overdue, `*` due today, `~` due within x-crm.due_days (a follow-up or any other reminder);
+the second says which reminder besides a follow-up: `b` birthday, `a` anniversary, `$` payment, `p` returns
+to the pool, `n` never touched (tui.core.reminders). The owner column says `(pool)` for no owner and `?`
+when the file could not be read.
 """
 
 from __future__ import annotations
@@ -30,8 +31,24 @@ from tui.core.display import printable
 from tui.core.reminders import Window, most_urgent
 
 STATE_MARK = {"overdue": "!", "today": "*", "soon": "~"}
-LEGEND = ("x invalid  ! overdue  * due today  ~ due in 7 days  b birthday soon  a anniversary  $ payment  "
-          "p returns to pool soon  n never touched  (pool) no owner")
+MORE = "  (?)"
+
+
+def legend_items(due_days: int = 7) -> tuple[str, ...]:
+    """What the markers mean, most urgent first: a narrow status line keeps the head of this list."""
+    soon = "~ due tomorrow" if due_days == 1 else f"~ due in {due_days} days"
+    return ("! overdue", "* due today", soon, "x invalid", "b birthday soon", "a anniversary", "$ payment",
+            "p returns to pool soon", "n never touched", "(pool) no owner", "? unreadable")
+
+
+def legend(width: int, due_days: int = 7) -> str:
+    """The markers that fit in `width` cells, most urgent first, with `(?)` (the help key) when some are left out."""
+    items = legend_items(due_days)
+    for n in range(len(items), 0, -1):
+        text = "  ".join(items[:n]) + ("" if n == len(items) else MORE)
+        if cell_len(text) <= width:
+            return text
+    return ""
 
 
 class RowSource(Protocol):
@@ -46,6 +63,7 @@ class RowContext:
     birthday_days: int
     wide: bool
     window: Optional[Window] = None  # the reminders of the day; None: follow-ups and birthdays only
+    due_days: int = 7  # without a window: how far ahead "soon" looks
 
 
 @dataclass(frozen=True)
@@ -81,7 +99,7 @@ def _date(value: str, ctx: RowContext) -> str:
 
 def _owner(s: Summary, ctx: RowContext) -> str:
     if not s.owner:
-        return "(pool)"
+        return "(pool)" if s.readable else "?"
     return s.owner if ctx.wide else s.owner.split("@")[0]
 
 
@@ -96,7 +114,7 @@ def marker(s: Summary, ctx: RowContext) -> str:
     if s.problems:
         first = "x"
     else:
-        first = STATE_MARK.get(followup_state(s.next_followup, ctx.today) or "", " ")
+        first = STATE_MARK.get(followup_state(s.next_followup, ctx.today, ctx.due_days) or "", " ")
     second = "b" if birthday_within(s.birthdays, ctx.today, ctx.birthday_days) else " "
     return first + second
 
@@ -166,11 +184,18 @@ class CustomerTable(ScrollView, can_focus=True):
         & > .customer-table--header { text-style: bold; background: $panel; color: $text; }
         & > .customer-table--cursor { background: $block-cursor-blurred-background; text-style: bold; }
         &:focus > .customer-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
-        & > .customer-table--overdue { color: $error; }
+        & > .customer-table--overdue { color: $text-error; }
         & > .customer-table--today { color: $warning; text-style: bold; }
-        & > .customer-table--invalid { color: $error; text-style: italic; }
+        & > .customer-table--invalid { color: $text-error; text-style: italic; }
         & > .customer-table--pool { color: $text-muted; }
         & > .customer-table--birthday { color: $accent; }
+        /* NO_COLOR: the states by style alone, never by a dim grey */
+        &:nocolor > .customer-table--overdue { color: $foreground; text-style: bold underline; }
+        &:nocolor > .customer-table--today { color: $foreground; text-style: bold; }
+        &:nocolor > .customer-table--invalid { color: $foreground; text-style: italic underline; }
+        &:nocolor > .customer-table--pool { color: $foreground; }
+        &:nocolor > .customer-table--birthday { color: $foreground; text-style: bold; }
+        &:nocolor:focus > .customer-table--cursor { text-style: bold reverse; }
     }
     """
 
@@ -201,8 +226,10 @@ class CustomerTable(ScrollView, can_focus=True):
             self.sort = sort
 
     def __init__(self, source: RowSource, columns: Sequence[Column] = MAIN_COLUMNS, today: dt.date | None = None,
-                 birthday_days: int = 7, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+                 birthday_days: int = 7, *, name: str | None = None, id: str | None = None, classes: str | None = None,
+                 due_days: int = 7):
         super().__init__(name=name, id=id, classes=classes)
+        self.due_days = due_days
         self.source = source
         self.columns = tuple(columns)
         self.today = today or dt.date.today()
@@ -357,7 +384,8 @@ class CustomerTable(ScrollView, can_focus=True):
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
     def _row(self, s: Summary, selected: bool, width: int) -> Strip:
-        ctx = RowContext(self.today, self.birthday_days, width >= WIDE, self.window() if self.window else None)
+        ctx = RowContext(self.today, self.birthday_days, width >= WIDE, self.window() if self.window else None,
+                         self.due_days)
         base = self.rich_style
         mark = marker(s, ctx)
         if s.problems:
