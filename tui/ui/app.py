@@ -28,6 +28,7 @@ from tui.core.changes import Change, Changes, short
 from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.history import INDEX_NAME
 from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
@@ -49,7 +50,8 @@ from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
 from tui.ui.messages import (
-    CatalogLoaded, Committed, HistoryProgress, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed, history_progress,
+    CatalogLoaded, Committed, HistoryLoaded, HistoryProgress, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed,
+    history_progress,
 )
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
@@ -159,13 +161,19 @@ class CrmApp(Syncing, App[int]):
 
     @work(thread=True, exclusive=True, group="created")
     def read_created(self) -> None:
-        """When the records nothing else dates were created (from the history index), for their reminders."""
+        """When the records nothing else dates were created (from the history index), for their reminders.
+        Only from an index that exists (bringing it up to date is cheap): building one reads the whole
+        history, which waits for `h`, `crm due` or `crm pool` (HistoryLoaded asks again)."""
         wanted = wanted_created(self.listing.summaries(), self.pool)
-        if not wanted:
+        if not wanted or not (self.ws.state_dir / INDEX_NAME).exists():
             return
         with self.history_lock:
             created = created_days(self.ws, wanted, history_progress(self.post_message, get_current_worker()))
         self.call_from_thread(self._got_created, created)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if not self.created:
+            self.read_created()  # the history screen built the index
 
     def _got_created(self, created: dict[str, str]) -> None:
         self.created = {**self.created, **created}
