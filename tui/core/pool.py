@@ -181,7 +181,7 @@ def why_in_pool(ws: Workspace, rids: Iterable[str]) -> dict[str, Why]:
     """Why each customer is in the pool, from the subjects of the commits that touched it (no blob is read)."""
     from tui.core.history import index_for
 
-    index = index_for(ws, progress)
+    index = index_for(ws)
     out = {}
     for rid in rids:
         out[rid] = Why("never owned")
