@@ -239,3 +239,21 @@ def test_fixing_a_broken_file_back_to_its_committed_text_says_restored_and_commi
     assert change.commit == "" and "restored" in change.message and "nothing to commit" in change.message
     assert path.read_text() == good and git(workspace, "rev-parse", "HEAD") == head
     assert git(workspace, "status", "--porcelain") == ""
+
+
+def test_setting_a_list_to_the_value_it_has_in_another_style_changes_nothing(workspace: Path):
+    """A block list set to the same items is left as the user wrote it: no flow-style rewrite, no commit."""
+    from tui.core.errors import NothingToChange
+
+    path = workspace / "records" / f"{RID}.yaml"
+    text = path.read_text()
+    flow = next(line for line in text.splitlines(True) if line.startswith("products: ["))
+    path.write_text(text.replace(flow, "") + "products:\n- led panels   # the main line\n- drivers\n")
+    git(workspace, "commit", "-qam", "products by hand")
+    before = git(workspace, "rev-parse", "HEAD")
+    with pytest.raises(NothingToChange, match="products is already"):
+        changes(workspace).set_field(RID, ("products",), ["led panels", "drivers"])
+    assert git(workspace, "rev-parse", "HEAD") == before
+    assert path.read_text().endswith("products:\n- led panels   # the main line\n- drivers\n")
+    change = changes(workspace).set_field(RID, ("products",), ["led panels"])  # a real change still lands
+    assert change.message == f"{RID}: products [led panels, drivers] -> [led panels]"

@@ -122,6 +122,8 @@ class Changes:
                 if old is None and not _has(record.data, path):
                     raise UsageError(f"{rid}: {name} is not set")
                 return delete_value(text, path), f"unset {name} (was {short(old)})"
+            if _has(record.data, path) and type(old) is type(value) and old == value:
+                return text, f"{name} {short(old)} -> {short(value)}"  # the same value (perhaps written another way): keep the user's text
             style = '"' if path[-1] in QUOTED_FIELDS else None
             after = self._after(str(path[0])) if len(path) == 1 else ()
             return set_value(text, path, value, after=after, style=style), f"{name} {short(old)} -> {short(value)}"
