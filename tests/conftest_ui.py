@@ -145,6 +145,11 @@ def fixed_workspace(tmp_path: Path, broken: bool = True) -> Workspace:
         (target / "records" / f"{rid}.yaml").write_text(text, encoding="utf-8")
     if broken:
         (target / "records" / "broken-example-zz99.yaml").write_text(BROKEN, encoding="utf-8")
+    return commit_workspace(target)
+
+
+def commit_workspace(target: Path) -> Workspace:
+    """Make the folder a git repository (Test User, alice@example.com) with everything in one commit, "start"."""
     git(target, "init", "-q", "-b", "main")
     git(target, "config", "user.name", "Test User")
     git(target, "config", "user.email", "alice@example.com")

@@ -153,9 +153,13 @@ def test_edit_keeps_the_users_text_when_invalid(crm, workspace, tmp_path):
     out = crm("edit", RID, env={"EDITOR": editor}, input="")
     assert out.returncode == 1
     assert f"records/{RID}.yaml:" in out.stderr and "grade: 'Z' is not one of" in out.stderr
-    kept = workspace / "records" / f"{RID}.rejected.yaml.txt"
-    assert "grade: Z" in kept.read_text()
+    kept = workspace / ".git" / "crm" / "rejected" / f"{RID}.rejected.yaml"
+    assert "grade: Z" in kept.read_text() and f".git/crm/rejected/{RID}.rejected.yaml" in out.stderr
     assert "grade: A" in (workspace / "records" / f"{RID}.yaml").read_text()
+    assert git(workspace, "status", "--porcelain", "--untracked-files=all") == ""
+    again = crm("edit", RID, env={"EDITOR": editor}, input="")  # a second attempt never overwrites the first
+    assert again.returncode == 1 and f"{RID}.rejected.2.yaml" in again.stderr
+    assert "grade: Z" in kept.read_text()
 
 
 def test_demo_builds_a_workspace_with_history(tmp_path):

@@ -32,8 +32,8 @@ def test_declared_orders_come_from_schema_yaml():
 
 def test_a_field_with_an_enum_sorts_by_it(tmp_path):
     text = (ROOT / "schema.yaml").read_text().replace(
-        "  notes: {type: string}\n  conflicts:", "  size: {type: string, enum: [small, medium, large]}\n"
-        "  notes: {type: string}\n  conflicts:", 1)
+        "\n  name_local:", "\n  size: {type: string, enum: [small, medium, large]}\n  name_local:", 1)
+    assert "size:" in text
     orders = declared_orders(Schema(tmp_path / "schema.yaml", text))
     assert orders["size"] == ("small", "medium", "large")
     assert sorted(["large", "", "huge", "small", "medium"], key=rank(orders["size"])) == \

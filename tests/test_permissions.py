@@ -325,6 +325,11 @@ def _names(out: str) -> list[str]:
     return sorted(row["id"] for row in json.loads(out))
 
 
+def _due_customers(out: str) -> list[str]:
+    """The customers of a due queue (one customer may have several reminders: a follow-up, a birthday...)."""
+    return sorted({row["id"] for row in json.loads(out)})
+
+
 def test_crm_view_mine_makes_list_and_due_start_with_my_customers(farm):
     a = farm["alice"]
     assert _names(ok(a, "list", "--json")) == sorted([ACME, BOLT, POOL, SPARE])
@@ -332,8 +337,8 @@ def test_crm_view_mine_makes_list_and_due_start_with_my_customers(farm):
     assert _names(ok(a, "list", "--json")) == [ACME]
     assert _names(ok(a, "list", "--json", "--all")) == sorted([ACME, BOLT, POOL, SPARE])
     assert _names(ok(a, "list", "--json", "--pool")) == sorted([POOL, SPARE])
-    assert _names(ok(a, "due", "--json", "--days", "3660")) == [ACME]
-    assert _names(ok(a, "due", "--json", "--days", "3660", "--all")) == sorted([ACME, BOLT, POOL, SPARE])
+    assert _due_customers(ok(a, "due", "--json", "--days", "3660")) == [ACME]
+    assert _due_customers(ok(a, "due", "--json", "--days", "3660", "--all")) == sorted([ACME, BOLT, POOL, SPARE])
 
 
 def test_crm_view_mine_starts_the_ui_on_my_customers(tmp_path):

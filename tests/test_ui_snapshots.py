@@ -140,3 +140,23 @@ def test_release_note_prompt(app, snap_compare):
         await frozen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_deleted_view(tmp_path, monkeypatch, snap_compare):
+    for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.setenv(var, "2026-11-20T09:30:00+01:00")
+    ws = fixed_workspace(tmp_path)
+    changes = Changes(ws, today)
+    for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.setenv(var, "2026-11-22T16:40:00+01:00")
+    changes.delete(rid_of("Golden Dragon Trading"))
+    changes.delete(rid_of("Lichtwerk Süd GmbH"))
+    app = CrmApp(ws, today, watch_interval=None)
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("X")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -77,8 +77,12 @@ def _find(ctx, query: str) -> str:
     try:
         return ctx.find_id(query)
     except (NotFound, UsageError):
+        from tui.core.deleted import deleted_records
         from tui.core.workspace import ID_PATTERN
 
+        gone = [d.id for d in deleted_records(ctx.ws) if d.id.startswith(query)]
+        if len(gone) == 1:
+            return gone[0]  # the start of a deleted customer's id
         if ID_PATTERN.match(query):
             return query
         raise

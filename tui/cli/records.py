@@ -6,9 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import math
-import os
 import re
-import shlex
 import subprocess
 import sys
 import unicodedata
@@ -93,16 +91,21 @@ MAX_DAYS = 3660  # ten years ahead is as far as a follow-up queue needs to look
 
 
 def register(sub) -> None:
-    p = sub.add_parser("new", help="add a customer; prints the new id last",
+    p = sub.add_parser("new", help="add a customer (yours, graded x-crm.new_grade); prints the new id last",
                        description="Add a customer as records/<id>.yaml (one commit). The id is made from the name "
-                       "plus a random suffix and never changes.")
+                       "(Chinese as pinyin, other scripts spelt in ASCII) plus a random suffix and never changes. "
+                       "Defaults, the same as `n` in the UI: you (your git email) own it unless --pool; its grade is "
+                       "schema.yaml x-crm.new_grade (D when unset), whose cadence follows each touch; its stage is the first funnel stage.")
     p.add_argument("name")
     p.add_argument("--country", required=True, metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. DE, NO, US")
-    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades)")
-    p.add_argument("--stage", metavar="S", default="lead", help="funnel stage (default: lead)")
-    p.add_argument("--owner", metavar="EMAIL", help="owner; leave out to put the customer in the public pool")
+    p.add_argument("--grade", metavar="G", help="A..E (see schema.yaml x-crm.grades; default: x-crm.new_grade)")
+    p.add_argument("--stage", metavar="S", help="funnel stage (default: the first of x-crm.stages)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--owner", metavar="EMAIL", help="the owner (default: you, your git email)")
+    who.add_argument("--pool", action="store_true", help="put the customer in the public pool, with no owner")
     p.add_argument("--city")
     p.add_argument("--industry")
+    p.add_argument("--yes", action="store_true", help="create it even when it looks like a customer you have")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("list", help="list customers, filtered and sorted",
@@ -135,9 +138,9 @@ def register(sub) -> None:
                    help="set a field schema.yaml does not know (kept as an extra key); without it a misspelt name is refused")
     p.set_defaults(func=cmd_set)
 
-    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm undo ID` reverts",
-                       description="Delete a customer's file as one commit. Its history stays in git, so "
-                       "`crm undo ID` (with the full id) brings it back.")
+    p = sub.add_parser("delete", help="delete a customer; one commit, which `crm restore ID` reverts",
+                       description="Delete a customer's file as one commit. Its history stays in git: "
+                       "`crm deleted` lists deleted customers and `crm restore ID` brings one back.")
     p.add_argument("id")
     p.set_defaults(func=cmd_delete)
 
@@ -234,22 +237,48 @@ def _print_change(change) -> None:
 
 
 def cmd_new(args, ctx) -> int:
+    from tui.core.newcustomer import new_defaults
+
     rules = ctx.ws.rules
     country = args.country.upper()
     if args.grade and args.grade.upper() not in rules.grades:
         raise UsageError(f"--grade must be one of {', '.join(rules.grades)}")
     stages = rules.stages + rules.exits
-    if stages and args.stage not in stages:
+    if stages and args.stage is not None and args.stage not in stages:
         raise UsageError(f"--stage must be one of {', '.join(stages)}")
+    defaults = new_defaults(ctx.ws.schema, "" if args.pool or args.owner else _me(ctx), pool=args.pool)
+    given = {"owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
     fields = {"name": args.name, "country": country, "city": args.city, "industry": args.industry,
-              "owner": args.owner, "grade": args.grade.upper() if args.grade else None, "stage": args.stage}
+              **defaults, **{k: v for k, v in given.items() if v is not None}}
+    if not args.yes:
+        refuse_duplicate(ctx, fields)
     change = ctx.changes.create(fields)
     print(f"{change.message}")
     print(change.id)
     return 0
 
 
-def _filter(args, ctx) -> Filter:
+def refuse_duplicate(ctx, fields: dict) -> None:
+    """Warn when the new customer looks like one the workspace has; ask on a terminal, else refuse."""
+    from tui.core.duplicates import summaries_matcher
+
+    catalog = ctx.catalog()
+    matches = summaries_matcher(catalog.summaries.values(), ctx.ws.rules).candidates(fields)
+    if not matches:
+        return
+    one = lambda value: printable(value, one_line=True)  # noqa: E731
+    print(f"crm: {one(fields['name'])} looks like a customer you already have:", file=sys.stderr)
+    for m in matches[:5]:
+        name = catalog.summaries[m.keep].name if m.keep in catalog.summaries else m.keep
+        print(f"  {one(m.keep)}  {one(name)}  ({m.score:.2f}: {one('; '.join(m.reasons))})", file=sys.stderr)
+    if sys.stdin.isatty() and _ask("Create it anyway? [y/N] ", default=False):
+        return
+    raise UsageError(f"nothing was created; look at it with `crm show {matches[0].keep}`, or if it is another customer "
+                     "run the command again with --yes")
+
+
+def list_filter(args, ctx) -> Filter:
+    """The filter the list options (`add_filters`) ask for: shared by list and export."""
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
         industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,
@@ -257,7 +286,8 @@ def _filter(args, ctx) -> Filter:
     )
 
 
-_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments", "birthday_names")
+_NOT_IN_JSON = ("search", "birthdays", "first_order", "claimed_on", "owner_touch", "last_order", "touches", "payments",
+                "birthday_names", "identity")
 _NULLABLE = ("last_contact", "next_followup", "next_action", "name_local", "country", "city", "industry", "grade", "stage", "credit", "owner")
 
 
@@ -294,7 +324,7 @@ def refuse_unknown(flt: Filter, ctx, summaries, check_owner: bool) -> None:
 def cmd_list(args, ctx) -> int:
     today = ctx.today()
     catalog = ctx.catalog()
-    flt = _filter(args, ctx)
+    flt = list_filter(args, ctx)
     refuse_unknown(flt, ctx, catalog.summaries.values(), check_owner=bool(args.owner))
     rows = select(catalog.summaries.values(), flt, today, args.sort, args.reverse, declared_orders(ctx.ws.schema))
     base = ctx.ws.rules.base_currency
@@ -348,8 +378,23 @@ def print_table(rows: list[Summary], today: dt.date, base: str) -> None:
         )
 
 
+def follow_merge(ctx, query: str) -> str:
+    """The id `query` names; for a record merged into another (`crm merge`), the one it was merged into."""
+    from tui.core.errors import NotFound
+    from tui.core.merge_customers import merged_into
+
+    try:
+        return ctx.find_id(query)
+    except NotFound:
+        keep = merged_into(ctx.ws, query)
+        if keep is None:
+            raise
+        print(f"crm: {query} was merged into {keep}; showing {keep}", file=sys.stderr)
+        return keep
+
+
 def cmd_show(args, ctx) -> int:
-    rid = ctx.find_id(args.id)
+    rid = follow_merge(ctx, args.id)
     record = ctx.changes.read(rid)
     today = ctx.today()
     rules = ctx.ws.rules
@@ -556,12 +601,10 @@ def cmd_validate(args, ctx) -> int:
     return 0
 
 
-def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
-
-
 def cmd_edit(args, ctx) -> int:
+    from tui.core.editor import editor_command, open_at
+    from tui.core.rejected import keep_rejected
+
     rid = ctx.find_id(args.id)
     record = ctx.changes.read(rid)
     if record.text is None:
@@ -570,10 +613,11 @@ def cmd_edit(args, ctx) -> int:
     ctx.changes.git.identity()
     scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record, so the modeline still finds the schema
     scratch.write_text(record.text, encoding="utf-8")
+    at = (record.problems[0].line, record.problems[0].col) if record.problems else None
     try:
         while True:
             try:
-                subprocess.run([*editor_command(), str(scratch)], check=False)
+                subprocess.run(open_at(editor_command(), str(scratch), at), check=False)
             except FileNotFoundError:
                 raise CrmError(f"cannot run the editor {editor_command()[0]!r}; set $EDITOR") from None
             text = scratch.read_text(encoding="utf-8")
@@ -585,15 +629,15 @@ def cmd_edit(args, ctx) -> int:
             except InvalidRecord as exc:
                 for problem in exc.problems:
                     print(problem, file=sys.stderr)
+                at = (exc.problems[0].line, exc.problems[0].col) if exc.problems else None
                 if not (sys.stdin.isatty() and _ask("Reopen the editor to fix it? [Y/n] ")):
-                    keep = scratch.with_name(f"{rid}.rejected.yaml.txt")
-                    scratch.replace(keep)
-                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)}", file=sys.stderr)
+                    keep = keep_rejected(ctx.ws, rid, text)
+                    print(f"crm: nothing was written; your text is kept in {ctx.ws.relpath(keep)} "
+                          f"(outside the work tree; `crm edit {rid}` again to retry)", file=sys.stderr)
                     return 1
                 continue
             except StaleWrite:
-                keep = scratch.with_name(f"{rid}.mine.yaml.txt")
-                scratch.replace(keep)
+                keep = keep_rejected(ctx.ws, rid, text, "mine")
                 raise CrmError(f"{record.relpath} changed on disk while you were editing; nothing was overwritten. "
                                f"Your text is kept in {ctx.ws.relpath(keep)}") from None
             _print_change(change)
@@ -602,9 +646,9 @@ def cmd_edit(args, ctx) -> int:
         scratch.unlink(missing_ok=True)
 
 
-def _ask(prompt: str) -> bool:
+def _ask(prompt: str, default: bool = True) -> bool:
     try:
         answer = input(prompt)
     except EOFError:
         return False
-    return answer.strip().lower() in ("", "y", "yes")
+    return answer.strip().lower() in (("", "y", "yes") if default else ("y", "yes"))

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Iterable, NamedTuple
 
 from tui.core.cadence import add_days, birthday_within, facts, followup_state
+from tui.core.identity import NAME_KEY, identity_keys, name_key
 from tui.core.order import Orders, rank
 from tui.core.schema import Rules
 
@@ -45,6 +46,7 @@ class Summary(NamedTuple):
     touches: int = 0
     payments: tuple[tuple[str, str, str], ...] = ()  # (day, "overdue" or "open", ref) of each unpaid order
     birthday_names: tuple[str, ...] = ()  # the contact of each of `birthdays`, in the same order
+    identity: tuple[str, ...] = ()  # email, phone, domain and name keys the duplicate scan blocks on (identity.py)
 
     @property
     def valid(self) -> bool:
@@ -73,7 +75,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
     tags = tuple(_s(t) for t in data.get("tags") or () if t is not None) if isinstance(data.get("tags"), list) else ()
     words = [data.get("name"), data.get("name_local"), data.get("city"), data.get("industry"), data.get("notes"), rid]
     words += list(tags)
-    for key in ("products",):
+    for key in ("products", "merged_from"):  # a merged customer's old id finds the one it went into
         if isinstance(data.get(key), list):
             words += data[key]
     for contact in data.get("contacts") or ():
@@ -106,6 +108,7 @@ def summarize(rid: str, data: dict | None, problems: Iterable, rules: Rules) -> 
         search=search,
         problems=problems,
         **_pool_facts(data),
+        identity=(*identity_keys(data, rules.free_mail_domains), NAME_KEY + name_key(_s(data.get("name")), rules.legal_suffixes)),
     )
 
 

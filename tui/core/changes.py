@@ -58,10 +58,7 @@ class Changes:
         return tx.settle(record)
 
     def _after(self, field: str) -> tuple[str, ...]:
-        order = self.ws.schema.order
-        if field not in order:
-            return ()
-        return tuple(reversed(order[: order.index(field)]))
+        return keys_before(self.ws.schema.order, field)
 
     # ------------------------------------------------------------ the one write path
 
@@ -167,11 +164,7 @@ class Changes:
         name = str(fields.get("name") or "").strip()
         if not name:
             raise UsageError("a customer needs a name")
-        order = self.ws.schema.order
-        keys = sorted(fields, key=lambda k: order.index(k) if k in order else len(order))
-        text = MODELINE + "".join(
-            render_entry(k, fields[k], 0, 2, '"' if k in QUOTED_FIELDS else None) for k in keys if fields[k] not in (None, "", [])
-        )
+        text = record_text(self.ws.schema.order, fields)
         with self.transaction("crm new") as tx:
             rid = self.ws.new_id(name)
             relpath = f"records/{rid}.yaml"
@@ -217,6 +210,21 @@ class Changes:
                                "good; remove the file yourself if that is what you want")
             name = (record.data or {}).get("name", rid)
             return tx.land(record, None, f"{rid}: delete customer {short(name)}")
+
+
+def record_text(order: tuple[str, ...], fields: dict[str, Any]) -> str:
+    """A new record's text: the modeline, then the fields in the schema's order (unknown keys last)."""
+    keys = sorted(fields, key=lambda k: order.index(k) if k in order else len(order))
+    return MODELINE + "".join(
+        render_entry(k, fields[k], 0, 2, '"' if k in QUOTED_FIELDS else None) for k in keys if fields[k] not in (None, "", [])
+    )
+
+
+def keys_before(order: tuple[str, ...], field: str) -> tuple[str, ...]:
+    """The keys a new `field` may follow, nearest first, so a new key lands where the schema orders it."""
+    if field not in order:
+        return ()
+    return tuple(reversed(order[: order.index(field)]))
 
 
 def _keeping_line_endings(text: str, edit: Callable[[str], tuple[str, str]]) -> tuple[str, str]:

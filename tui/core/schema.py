@@ -11,6 +11,8 @@ from typing import Any
 
 from tui.core.conflicts import problems as conflict_problems
 from tui.core.errors import CrmError, Problem
+from tui.core.identity import FREE_MAIL, LEGAL_SUFFIXES
+from tui.core.wording import error_in_words
 from tui.core.yamlparse import Node, YamlProblem, locate, parse
 
 
@@ -39,6 +41,8 @@ class Rules:
     birthday_window_days: int = 7
     due_days: int = 7  # how far ahead the due queue looks (`crm due`, the due screen)
     default_cadence_days: int = 30
+    free_mail_domains: frozenset[str] = FREE_MAIL  # never a company's own domain (duplicates)
+    legal_suffixes: tuple[str, ...] = LEGAL_SUFFIXES  # dropped before names are compared
 
     def cadence(self, grade: str | None) -> int:
         g = self.grades.get(grade or "")
@@ -86,6 +90,8 @@ def _rules(xcrm: dict) -> Rules:
         frequency_loyal=int(freq.get("loyal", 5)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
         due_days=_due_days(xcrm.get("due_days", 7)),
+        free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
+        legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
     )
 
 
@@ -198,7 +204,7 @@ class Schema:
             fast(doc)
         except Exception as exc:  # fastjsonschema.JsonSchemaValueException, imported lazily
             errors = [
-                (tuple(e.absolute_path), _message(tuple(e.absolute_path), e.message))
+                (tuple(e.absolute_path), error_in_words(e))
                 for e in sorted(detailed.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
             ]
             if not errors:

@@ -26,7 +26,7 @@ from tui.core.record import check_text
 from tui.core.schema import Schema
 from tui.core.workspace import Workspace
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 3: the pool facts and Summary.identity; 4: both at once
 CACHE_NAME = "catalog.marshal"
 RACY_NS = 2_000_000_000  # a file touched this close to the last save is re-hashed, not trusted by stat
 PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import unicodedata
 from functools import cached_property
 from pathlib import Path
 
 from tui.core.errors import CrmError, NotFound, UsageError
+from tui.core.romanize import romanize
 from tui.core.schema import Schema
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -123,10 +123,9 @@ class Workspace:
 
 
 def slug(name: str, words: int = 3, limit: int = 32) -> str:
-    """'Müller Lichttechnik GmbH' -> 'mueller-lichttechnik-gmbh'; names in other scripts -> 'customer'."""
-    text = name.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    text = text.replace("æ", "ae").replace("ø", "o").replace("å", "aa")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """'Müller Lichttechnik GmbH' -> 'mueller-lichttechnik-gmbh', '东莞灯具' -> 'dongguan-dengju',
+    'Москва Свет' -> 'moskva-svet'; a name with no letters to spell -> 'customer'."""
+    text = romanize(name).lower()
     parts = [p for p in re.split(r"[^a-z0-9]+", text) if p][:words]
     out = "-".join(parts)[:limit].strip("-")
     return out or "customer"

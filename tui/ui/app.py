@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
-import shlex
 import subprocess
 import threading
 import time
@@ -25,12 +23,15 @@ from textual.worker import get_current_worker
 
 from tui.core.catalog import Summary
 from tui.core.display import printable
+from tui.core.editor import editor_command, open_at
 from tui.core.changes import Change, Changes, short
+from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, read_raw
 from tui.core.store import load_cached, load_catalog, summarize_bytes
 from tui.core.watch import RecordWatcher
@@ -40,7 +41,9 @@ from tui.ui.browse import BrowseScreen
 from tui.ui.commands import ScreenCommands
 from tui.ui.conflicts import settle
 from tui.ui.customer import CustomerScreen
+from tui.ui.deleted import DeletedScreen
 from tui.ui.due import DueScreen
+from tui.ui.duplicates import DuplicatesScreen, ask_duplicate
 from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
@@ -53,10 +56,6 @@ from tui.ui.theme import READABLE_CSS, use_readable_theme
 
 Clock = Callable[[], dt.date]
 RELOAD_FROM = 300  # this many changed files at once (a pull, a checkout): reload the catalog instead
-
-
-def editor_command() -> list[str]:
-    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
 
 
 class CrmApp(Syncing, App[int]):
@@ -503,12 +502,24 @@ class CrmApp(Syncing, App[int]):
                         screen.apply_query("")
                         screen.table.select_id(change.id)
 
-            self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
+            def create() -> None:
+                self.submit(Write("", lambda digest: self.changes.create(result.values), None, after=show))
 
-        defaults = {"stage": "lead"}
-        if self.me:
-            defaults["owner"] = self.me
+            self.check_duplicate(list(self.listing.summaries()), result.values, create)
+
+        try:
+            defaults = new_defaults(self.ws.schema, self.me)
+        except CrmError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.push_screen(RecordForm(self.ws.schema, None, defaults), saved)
+
+    @work(thread=True, exclusive=True, group="duplicate-check")
+    def check_duplicate(self, summaries: list[Summary], values: dict, create: Callable[[], None]) -> None:
+        """Before a new customer is saved: warn (and ask) when it looks like one the workspace has."""
+        matches = summaries_matcher(summaries, self.ws.rules).candidates(values)
+        names = {s.id: s.name for s in summaries}
+        self.call_from_thread(ask_duplicate, self, values, matches, names, create)
 
     def action_delete(self) -> None:
         rid = self._target()
@@ -529,7 +540,7 @@ class CrmApp(Syncing, App[int]):
 
         self.push_screen(ChoiceScreen(
             f"Delete {name}?",
-            f"{record.relpath} is removed in one commit; `git revert` or the history brings it back.",
+            f"{record.relpath} is removed in one commit; D lists deleted customers and r there brings it back.",
             [("y", "Delete"), ("n", "Keep")],
         ), answer)
 
@@ -579,6 +590,20 @@ class CrmApp(Syncing, App[int]):
         if not isinstance(self.screen, DueScreen):
             self.push_screen(DueScreen())
 
+    def action_duplicates(self) -> None:
+        if not isinstance(self.screen, DuplicatesScreen):
+            self.push_screen(DuplicatesScreen())
+
+    def action_import_file(self) -> None:
+        from tui.ui.transfer import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
+
+    def action_deleted(self) -> None:
+        if not isinstance(self.screen, DeletedScreen):
+            self.push_screen(DeletedScreen())
+
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
             self.push_screen(ProblemsScreen())
@@ -592,7 +617,8 @@ class CrmApp(Syncing, App[int]):
 
     # ------------------------------------------------------------ $EDITOR
 
-    def action_open_editor(self) -> None:
+    def action_open_editor(self, at: tuple[int, int] | None = None) -> None:
+        """$EDITOR on the customer's file, at (line, column) when given (a problem's place)."""
         rid = self._target()
         record = self._read(rid) if rid else None
         if record is None:
@@ -600,11 +626,11 @@ class CrmApp(Syncing, App[int]):
         if record.text is None:
             self.notify(f"{record.relpath} cannot be read as text: {record.problems[0].message}", severity="error")
             return
-        self.edit_in_editor(record, record.text)
+        self.edit_in_editor(record, record.text, at)
 
-    def run_editor(self, path) -> str | None:
+    def run_editor(self, path, at: tuple[int, int] | None = None) -> str | None:
         """Run $EDITOR on a file with the UI suspended; the error message when it cannot run."""
-        command = [*editor_command(), str(path)]
+        command = open_at(editor_command(), str(path), at)
         try:
             try:
                 with self.suspend():
@@ -616,13 +642,13 @@ class CrmApp(Syncing, App[int]):
             return f"cannot run the editor {command[0]!r}; set $EDITOR"
         return None
 
-    def edit_in_editor(self, record: Record, text: str) -> None:
+    def edit_in_editor(self, record: Record, text: str, at: tuple[int, int] | None = None) -> None:
         """Open `text` (the file, or the user's own earlier text) in $EDITOR; validate; commit or ask."""
         rid = record.id
         scratch = record.path.with_name(f".{rid}.edit.yaml")  # beside the record: the modeline finds the schema
         scratch.write_text(text, encoding="utf-8")
         try:
-            error = self.run_editor(scratch)
+            error = self.run_editor(scratch, at)
             new_text = scratch.read_text(encoding="utf-8")
         finally:
             scratch.unlink(missing_ok=True)
@@ -636,7 +662,7 @@ class CrmApp(Syncing, App[int]):
         if problems:
             def answer(key: str | None) -> None:
                 if key == "r":
-                    self.edit_in_editor(record, new_text)
+                    self.edit_in_editor(record, new_text, (problems[0].line, problems[0].col))
                 else:
                     self.notify("Your edit was dropped; the file is unchanged")
 

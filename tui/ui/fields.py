@@ -2,6 +2,7 @@
 and what is wrong with a value (checked against that field's own JSON Schema, as the user types).
 
 Fields that hold lists of mappings (contacts, orders, log) are edited in $EDITOR; the form says so.
+Text of several lines (notes) gets a TextArea.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import jsonschema
 
 from tui.core.display import printable
 from tui.core.schema import Schema, to_json
+from tui.core.wording import error_in_words
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ def form_fields(schema: Schema) -> list[FieldSpec]:
     required = set(schema.json.get("required") or ())
     out = []
     for name, prop in schema.properties.items():
-        if not isinstance(prop, dict):
-            continue
+        if not isinstance(prop, dict) or prop.get("readOnly"):
+            continue  # readOnly: kept by crm itself (merged_from)
         kind = prop.get("type")
         if "enum" in prop:
             out.append(FieldSpec(name, "choice", prop, name in required, tuple(str(v) for v in prop["enum"])))
@@ -59,7 +61,8 @@ def form_fields(schema: Schema) -> list[FieldSpec]:
 def nested_fields(schema: Schema) -> list[str]:
     """Fields the form leaves to the editor (lists of mappings, mappings)."""
     plain = {f.name for f in form_fields(schema)}
-    return [name for name in schema.properties if name not in plain]
+    return [name for name, prop in schema.properties.items()
+            if name not in plain and not (isinstance(prop, dict) and prop.get("readOnly"))]
 
 
 def show(spec: FieldSpec, value: Any) -> str:
@@ -105,6 +108,8 @@ def read(spec: FieldSpec, text: str) -> Any:
         value = [part.strip() for part in text.split(",") if part.strip()]
     elif spec.name in ("country", "currency"):
         value = text.upper()
+    elif "\n" in text:
+        value = text + "\n"  # several lines end with a line break, as a `|` block in YAML does
     else:
         value = text
     problem = check(spec, value)
@@ -120,12 +125,20 @@ def check(spec: FieldSpec, value: Any) -> str:
     """What is wrong with one field's value by its own schema ("" when nothing)."""
     validator = jsonschema.Draft7Validator(spec.schema, format_checker=_checker)
     for error in validator.iter_errors(to_json(value)):
-        return error.message
+        return error_in_words(error, spec.name)
     return ""
 
 
+LONG_TEXT = ("notes",)  # free text that people write in paragraphs
+
+
+def long_text(spec: FieldSpec, value: Any) -> bool:
+    """A text field the form edits in a TextArea: one that holds several lines, or is meant to."""
+    return spec.kind == "text" and (multiline(value) or spec.name in LONG_TEXT or bool(spec.schema.get("x-crm-multiline")))
+
+
 def multiline(value: Any) -> bool:
-    """Text a one-line box cannot hold without losing its line breaks (the form leaves it to $EDITOR)."""
+    """Text a one-line box cannot hold without losing its line breaks (the form gives it a TextArea)."""
     return isinstance(value, str) and "\n" in value.strip("\n")
 
 
@@ -176,5 +189,5 @@ def field_of(message: str, names: set[str]) -> str | None:
     required = re.search(r"'([^']+)' is a required property", message)
     if required and ":" not in message.split("'", 1)[0]:
         return required.group(1) if required.group(1) in names else None
-    head = message.split(":", 1)[0].split(".", 1)[0].strip()
-    return head if head in names else None
+    head = re.match(r"[^\s:.]+", message.strip())  # "country: ..." and "country must be ..." alike
+    return head.group() if head and head.group() in names else None

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from tui.core.display import printable
 from tui.core.record import Record, check_text
 from tui.core.schema import Schema
 from tui.core.yamledit import EditError
 from tui.ui import fields as F
+from tui.ui.prompts import ChoiceScreen
 
 NONE = Select.NULL
 
@@ -33,7 +34,7 @@ class RecordForm(Screen[FormResult | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Check the fields and commit the change"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close the form without saving"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close the form without saving (asks first when you changed a field)"),
         Binding("q", "stay", show=False),  # q on a dropdown must not quit and lose the form
     ]
 
@@ -43,7 +44,9 @@ class RecordForm(Screen[FormResult | None]):
     RecordForm VerticalScroll { height: 1fr; padding: 0 1; }
     RecordForm .row { height: 1; }
     RecordForm .row Label { width: 16; }
-    RecordForm .row Input, RecordForm .row Select { width: 1fr; }
+    RecordForm .row Input, RecordForm .row Select, RecordForm .row TextArea { width: 1fr; }
+    RecordForm .row.-tall { height: 5; }
+    RecordForm .row TextArea { height: 5; }
     RecordForm .error { color: $text-error; padding-left: 16; height: auto; display: none; }
     RecordForm .error.-shown { display: block; }
     RecordForm .note { color: $text-muted; padding: 0 1; }
@@ -63,17 +66,21 @@ class RecordForm(Screen[FormResult | None]):
         with VerticalScroll():
             for spec in self.specs:
                 label = spec.name + (" *" if spec.required else "")
-                with Horizontal(classes="row"):
+                tall = F.long_text(spec, self.data.get(spec.name)) and not F.has_control(self.data.get(spec.name))
+                with Horizontal(classes="row -tall" if tall else "row"):
                     yield Label(label, markup=False)
                     value = self.data.get(spec.name)
                     if spec.kind == "choice":
                         options = [(c, c) for c in spec.choices]
                         initial = str(value) if value is not None and str(value) in spec.choices else NONE
                         yield Select(options, value=initial, prompt="-", compact=True, id=f"field-{spec.name}")
-                    elif F.multiline(value) or F.has_control(value):
+                    elif F.has_control(value):
                         yield Input(printable(F.show(spec, value).replace("\n", " ⏎ "), one_line=True), compact=True,
                                     id=f"field-{spec.name}", disabled=True,
-                                    tooltip="Several lines or control characters: edit them in $EDITOR (ctrl+e)")
+                                    tooltip="Control characters: edit them in $EDITOR (ctrl+e on the customer)")
+                    elif F.long_text(spec, value):
+                        yield TextArea(F.show(spec, value), id=f"field-{spec.name}", compact=True, soft_wrap=True,
+                                       tooltip="Several lines: enter starts a new line, tab moves on, ctrl+s saves")
                     else:
                         yield Input(F.show(spec, value), placeholder=spec.hint, compact=True, id=f"field-{spec.name}",
                                     select_on_focus=False)
@@ -89,6 +96,8 @@ class RecordForm(Screen[FormResult | None]):
         widget = self.query_one(f"#field-{spec.name}")
         if isinstance(widget, Select):
             return "" if widget.value is NONE else str(widget.value)
+        if isinstance(widget, TextArea):
+            return widget.text
         return widget.value
 
     def _show_error(self, name: str, message: str) -> None:
@@ -108,7 +117,8 @@ class RecordForm(Screen[FormResult | None]):
 
     @on(Input.Changed)
     @on(Select.Changed)
-    def _field_changed(self, event: Input.Changed | Select.Changed) -> None:
+    @on(TextArea.Changed)
+    def _field_changed(self, event: Input.Changed | Select.Changed | TextArea.Changed) -> None:
         name = (event.control.id or "").removeprefix("field-")
         if name in self.by_name:
             self._check(self.by_name[name])
@@ -116,9 +126,13 @@ class RecordForm(Screen[FormResult | None]):
     # ------------------------------------------------------------ save
 
     def on_mount(self) -> None:
-        editable = [w for w in self.query("Input, Select") if not w.disabled]
+        self.initial = self._texts()
+        editable = [w for w in self.query("Input, Select, TextArea") if not w.disabled]
         if editable:
             editable[0].focus()  # typing goes straight into the first field (the name, for a new customer)
+
+    def _texts(self) -> dict[str, str]:
+        return {spec.name: self._text_of(spec) for spec in self.specs}
 
     def action_save(self) -> None:
         values, bad = {}, []
@@ -172,7 +186,20 @@ class RecordForm(Screen[FormResult | None]):
             self.notify("\n".join(loose), severity="error")
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close the form; with unsaved changes, only after asking."""
+        typed = self._texts()
+        changed = [name for name, text in typed.items() if text != self.initial.get(name)]
+        if not changed:
+            self.dismiss(None)
+            return
+
+        def answer(key: str | None) -> None:
+            if key == "d":
+                self.dismiss(None)
+
+        self.app.push_screen(ChoiceScreen(
+            "Discard your changes?", f"You changed {', '.join(changed)}; nothing is saved until ctrl+s.",
+            [("d", "Discard them"), ("k", "Keep editing")]), answer)
 
     def action_stay(self) -> None:
         """Swallow q: quitting from a form would lose what was typed."""

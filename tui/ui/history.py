@@ -7,7 +7,6 @@ whole `git log` (seconds on a big repository), so the screen shows its progress 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,7 +22,9 @@ from textual.worker import get_current_worker
 from tui.core.display import printable
 from tui.core.history import HistoryEntry, record_history, text_at
 from tui.core.undo import undo, undo_target
-from tui.ui.messages import HistoryFailed, HistoryLoaded, HistoryProgress, UndoFound, VersionRead, Write
+from tui.ui.messages import (
+    HistoryFailed, HistoryLoaded, HistoryProgress, UndoFound, VersionRead, Write, history_progress,
+)
 from tui.ui.prompts import ChoiceScreen
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 
@@ -114,17 +115,9 @@ class HistoryScreen(Screen):
     def load(self) -> None:
         """The record's timeline with field-level changes (the index is built or updated first)."""
         worker = get_current_worker()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            now = time.monotonic()
-            if not worker.is_cancelled and (done >= total or now - last[0] > 0.1):
-                last[0] = now
-                self.post_message(HistoryProgress(done, total))
-
         try:
             with self.app.history_lock:
-                entries = record_history(self.app.ws, self.rid, progress=progress)
+                entries = record_history(self.app.ws, self.rid, progress=history_progress(self.post_message, worker))
         except Exception as exc:  # shown on the screen and as a notification; never ends the app
             if not worker.is_cancelled:
                 self.post_message(HistoryFailed(self.rid, exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -92,6 +93,20 @@ class HistoryProgress(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+def history_progress(post: Callable[[Message], object], worker, every: float = 0.1) -> Callable[[int, int], None]:
+    """A progress callback for the history index that posts HistoryProgress at most every `every` seconds
+    (and at the end), and nothing once `worker` is cancelled."""
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if not worker.is_cancelled and (done >= total or now - last[0] > every):
+            last[0] = now
+            post(HistoryProgress(done, total))
+
+    return progress
 
 
 class HistoryLoaded(Message):

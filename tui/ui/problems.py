@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.conflicts import is_conflict
 from tui.core.display import printable
+from tui.core.editor import position_of
 from tui.ui.sync import SYNC_BINDING, SyncStatus
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ProblemsScreen(Screen):
         title = self.query_one("#problems-title", Static)
         if invalid:
             count = sum(len(s.problems) for s in invalid)
-            hint = " · enter opens the file in $EDITOR"
+            hint = " · enter opens $EDITOR at the problem"
             if any(is_conflict(p) for s in invalid for p in s.problems):
                 hint += " · r settles a conflict"
             title.update(f"{count} problem{'s' * (count != 1)} in {len(invalid)} record{'s' * (len(invalid) != 1)}{hint}")
@@ -80,7 +81,15 @@ class ProblemsScreen(Screen):
             options.highlighted = target
 
     def action_fix(self) -> None:
-        self.app.action_open_editor()
+        """$EDITOR at the highlighted problem's line and column."""
+        options = self.query_one(OptionList)
+        at = None
+        if options.highlighted is not None and options.option_count:
+            rid, _, n = (options.get_option_at_index(options.highlighted).id or "").partition("#")
+            summary = self.app.listing.get(rid)
+            if summary is not None and n.isdigit() and int(n) < len(summary.problems):
+                at = position_of(summary.problems[int(n)])
+        self.app.action_open_editor(at)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
