@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.core.catalog import select, Filter  # noqa: E402
 from tui.core.create import init_workspace  # noqa: E402
+from tui.core.errors import NothingToChange  # noqa: E402
 from tui.core.exporter import customers, export  # noqa: E402
 from tui.core.importer import run_import  # noqa: E402
 from tui.core.store import load_catalog  # noqa: E402
@@ -97,6 +98,13 @@ def main() -> None:
                 took = time.perf_counter() - start
                 print(f"import {n:>6,} rows {kind:<4}: {took:6.2f} s  (cpu {cpu() - used:5.2f} s)  {change.message}")
                 last = ws
+            start, used = time.perf_counter(), cpu()
+            try:
+                run_import(last, sheet, today=TODAY)
+                said = "committed: a re-import should change nothing"
+            except NothingToChange:
+                said = "nothing to change"
+            print(f"re-import {n:>6,} rows {kind:<4}: {time.perf_counter() - start:6.2f} s  (cpu {cpu() - used:5.2f} s)  {said}")
         if last is None:
             return
         catalog = load_catalog(last)

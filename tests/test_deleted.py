@@ -42,7 +42,7 @@ def test_restore_refuses_what_is_not_deleted_and_what_is_unknown(crm):
 
 def test_an_ambiguous_prefix_names_the_candidates(crm, workspace):
     a = crm("new", "Twin Optics", "--country", "DE").stdout.split()[-1]
-    b = crm("new", "Twin Optics", "--country", "DE").stdout.split()[-1]
+    b = crm("new", "Twin Optics", "--country", "DE", "--yes").stdout.split()[-1]  # a likely duplicate of a, on purpose
     assert crm("delete", a).returncode == 0 and crm("delete", b).returncode == 0
     out = crm("restore", "twin")
     assert out.returncode == 2 and "matches 2 deleted customers" in out.stderr and a in out.stderr and b in out.stderr

@@ -353,3 +353,27 @@ def test_credit_ratings_with_the_chinese_suffix(rating, suffix):
 @given(st.integers(0, 150), st.sampled_from(["{}年", "{} years", "{}", "{}年以上", "{} yrs"]))
 def test_years_of_cooperation(count, form):
     assert sv.years(form.format(count)) == count
+
+
+def test_owner_for_new_customers_and_a_salesperson_name_is_kept(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "owners.csv", ["客户名称", "国家", "业务员"],
+                      [["Alpha Licht GmbH", "德国", "王五"], ["Beta Lys AS", "挪威", "bob@example.com"]])
+    bad = crm("import", str(sheet), "--owner", "not-an-email")
+    assert bad.returncode == 2 and "is not an email address" in bad.stderr
+    assert crm("import", str(sheet), "--owner", "alice@example.com").returncode == 0
+    alpha = next((workspace / "records").glob("alpha-licht-*.yaml")).read_text(encoding="utf-8")
+    beta = next((workspace / "records").glob("beta-lys-*.yaml")).read_text(encoding="utf-8")
+    assert "owner: alice@example.com" in alpha and "salesperson: 王五" in alpha
+    assert "owner: bob@example.com" in beta and "alice" not in beta
+
+
+@pytest.mark.parametrize("text,expected", [("20 000 EUR", (20000, "EUR")), ("1.5万美元", (15000, "USD")),
+                                           ("0.5 USD", (0.5, "USD")), ("8000", (8000, "USD"))])
+def test_amounts_people_type(text, expected):
+    assert sv.money(text, "USD") == expected
+
+
+@pytest.mark.parametrize("text", ["1,000 2,000", "1,2345", "abc", "-5 USD", "20,000 dinar-ish"])
+def test_amounts_that_are_not_one_amount_are_refused(text):
+    with pytest.raises(ValueError):
+        sv.money(text, "USD")

@@ -165,7 +165,7 @@ def test_the_owner_taken_back_from_waits_cooldown_days_others_do_not(team):
     with on("2026-11-30"):  # 29 days later
         code, _, err = run(a, "claim", "free-0001")
         assert code == 1
-        assert "free-0001 was released from you on 2026-11-01; you may claim it again from 2026-12-01" in err
+        assert "you released free-0001 on 2026-11-01; you may claim it again from 2026-12-01" in err
         ok(b, "sync")
         ok(b, "claim", "free-0001")  # bob was not the owner: no wait
         ok(b, "release", "free-0001")
@@ -225,7 +225,7 @@ def test_sweep_returns_idle_customers_in_one_commit_that_lists_them(sweepers):
         rows = {r["id"]: r for r in json.loads(ok(a, "pool", "--json"))}
         code, _, err = run(a, "claim", "idle-0001")  # the owner it was taken back from waits
     assert (rows["idle-0001"]["why"], rows["idle-0001"]["on"], rows["idle-0001"]["by"]) == ("returned idle", DAY, "alice@example.com")
-    assert code == 1 and "was returned idle from you on 2026-11-23" in err
+    assert code == 1 and "idle-0001 went back to the pool idle from you on 2026-11-23; you may claim it again from 2026-12-23" in err
 
 
 def test_no_order_days_takes_back_customers_touched_but_not_ordering(tmp_path):
@@ -396,3 +396,18 @@ def test_delete_keys_removes_exactly_the_lines_of_those_keys(order, present):
     assert out == "# yaml-language-server: $schema=../schema.yaml\n" + "".join(
         LINES[k] for k in keys if k not in ("owner", "claimed_on"))
     assert parse(out)[0]["notes"] == "owner: not a key here\nclaimed_on: nor this\n"
+
+
+def test_the_pool_reads_why_from_what_each_commit_did_not_from_words_in_a_note(team):
+    a = team["alice"]
+    with on(DAY):
+        ok(a, "log", "free-0002", "--via", "call", "--note", "Said it was released to the pool by mistake, owner unset")
+        ok(a, "set", "bobs-0003", "owner", "--unset")
+        rows = {r["id"]: r for r in json.loads(ok(a, "pool", "--json"))}
+    assert rows["free-0002"]["why"] == "never owned"
+    assert (rows["bobs-0003"]["why"], rows["bobs-0003"]["by"]) == ("owner removed", "alice@example.com")
+    with on(DAY):
+        ok(a, "sync")
+        ok(team["bob"], "sync")
+        code, _, err = run(team["bob"], "claim", "bobs-0003")  # taken from bob by someone's edit: he waits too
+    assert code == 1 and "bobs-0003 was taken from you on 2026-11-23; you may claim it again from 2026-12-23" in err

@@ -86,7 +86,7 @@ def test_escape_leaves_without_importing_and_the_key_is_in_help_and_palette(ws):
             await settle(app, pilot)
             assert "Import" in [title for title, _, _ in screen_commands(app.screen)]
             lines = _rendered(key_table(app.screen)).splitlines()
-            assert any(line.split()[:1] == ["I"] and "Import customers from a .csv" in line for line in lines)
+            assert any(line.split()[:1] == ["shift+i"] and "Import customers from a .csv" in line for line in lines)
             head = git(ws, "rev-parse", "HEAD")
             await dry_run(app, pilot)
             await pilot.press("escape")

@@ -18,7 +18,7 @@ from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.yamlparse import YamlProblem
 
 COMMANDS = ("tui.cli.setup", "tui.cli.records", "tui.cli.history", "tui.cli.pool", "tui.cli.team",
-            "tui.cli.duplicates", "tui.cli.transfer", "tui.cli.deleted")
+            "tui.cli.duplicates", "tui.cli.transfer", "tui.cli.deleted", "tui.cli.report")
 
 EPILOG = """\
 Run `crm` with no command to open the terminal UI on the workspace (found from the current folder

@@ -278,7 +278,7 @@ def refuse_duplicate(ctx, fields: dict) -> None:
 
 
 def list_filter(args, ctx) -> Filter:
-    """The filter the list options (`add_filters`) ask for: shared by list and export."""
+    """The filter the list options (`add_filters`) ask for: shared by list, export and report."""
     return Filter(
         text=args.search, grade=args.grade, stage=args.stage, country=args.country, region=args.region,
         industry=args.industry, owner=_me(ctx) if _mine(args, ctx) else args.owner, pool=args.pool, tag=args.tag,

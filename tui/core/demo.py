@@ -15,7 +15,7 @@ from tui.core.create import GITATTRIBUTES, sample_dir
 from tui.core.errors import UsageError
 from tui.core.gitrepo import Git
 from tui.core.workspace import Workspace
-from tui.core.yamledit import delete_value
+from tui.core.yamledit import delete_value, set_value
 from tui.core.yamlparse import parse
 
 PEOPLE = {
@@ -62,7 +62,47 @@ def _versions(text: str) -> list[tuple[dt.date, str, str, str]]:
     first_who = str(items["log"][first_index].get("by") or owner) if first_key == "log" else owner
     out.append((first_when, first_who, f"new customer {_short(data.get('name'))}", current))
     out.reverse()
-    return out
+    return _progress(out, data)
+
+
+FUNNEL = ("lead", "contacted", "inquiry", "quoted", "sample", "negotiating", "won", "repeat")
+GRADES = "ABCDE"
+
+
+def _path(data: dict) -> tuple[list[str], list[str]]:
+    """The stages and grades a customer went through to reach where the sample has it: up the funnel
+    one stage at a time (to an exit from where its orders got it), and from C up or down to its grade."""
+    stage, grade = str(data.get("stage") or ""), str(data.get("grade") or "")
+    if stage in FUNNEL:
+        stages = list(FUNNEL[: FUNNEL.index(stage) + 1])
+    elif stage:
+        stages = [*FUNNEL[: FUNNEL.index("won" if data.get("orders") else "quoted") + 1], stage]
+    else:
+        stages = []
+    if grade in GRADES:
+        step = 1 if GRADES.index(grade) >= 2 else -1
+        grades = [GRADES[i] for i in range(2, GRADES.index(grade) + step, step)]
+    else:
+        grades = []
+    return stages, grades
+
+
+def _progress(out: list[tuple[dt.date, str, str, str]], data: dict) -> list[tuple[dt.date, str, str, str]]:
+    """Each version with the stage and grade the customer had by then (the last one as in the sample),
+    so the demo's history holds stage moves and grade changes for the reports."""
+    stages, grades = _path(data)
+    n = len(out)
+    if n < 2:
+        return out
+    done = []
+    for k, (when, who, what, text) in enumerate(out[:-1]):
+        for key, path in (("stage", stages), ("grade", grades)):
+            if len(path) > 1 and key in data:
+                value = path[min(len(path) - 1, k * len(path) // n)]
+                if value != data[key]:
+                    text = set_value(text, (key,), value)
+        done.append((when, who, what, text))
+    return [*done, out[-1]]
 
 
 def _describe(key: str, entry: dict) -> str:

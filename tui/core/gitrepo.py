@@ -27,6 +27,31 @@ IDENTITY_HELP = (
 )
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs (Linux /proc; elsewhere none are found)."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids = [int(k) for k in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+        for kid in kids:
+            found += [kid, *_descendants(kid)]
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL `pid` and everything it started (found first: once it dies they belong to init)."""
+    for victim in [*_descendants(pid), pid]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(victim, signal.SIGKILL)
+
+
 def git_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
     # Never prompt (no password prompt can appear under the UI); stable, parseable output.
@@ -63,25 +88,25 @@ class Git:
         return self._checked(args, proc, check)
 
     def _run_network(self, args, check: bool, input: str | None, env: dict | None, timeout: float) -> subprocess.CompletedProcess:
-        """A git command that may talk to a remote: in a session of its own, so it has no terminal to prompt on
-        (ssh, a credential helper), and on timeout the whole group goes (git and its ssh), not only git."""
+        """A git command that may talk to a remote. On timeout git goes with the processes it started (its
+        ssh, which would otherwise hold the pipes open and wait on a silent server forever)."""
         try:
             child = subprocess.Popen(["git", *args], cwd=self.root, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=git_env(env),
-                                     start_new_session=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=git_env(env))
         except FileNotFoundError:
             raise CrmError("git is not installed; install git and try again") from None
         try:
             out, err = child.communicate(input, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.communicate()
-            raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
-        except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        except BaseException as exc:
+            _kill_tree(child.pid)
+            try:
+                child.communicate(timeout=5)
+            except subprocess.TimeoutExpired:  # a grandchild /proc did not show still holds the pipes
+                child.stdout.close()
+                child.stderr.close()
+                child.wait()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
             raise
         return self._checked(args, subprocess.CompletedProcess(child.args, child.returncode, out, err), check)
 
@@ -316,16 +341,25 @@ class Git:
 
     def status_paths(self, *pathspec: str, untracked: bool = True) -> list[tuple[str, str]]:
         """(XY status, path) of changed (and, unless told otherwise, untracked) files under `pathspec`."""
-        mode = "--untracked-files=all" if untracked else "--untracked-files=no"
-        out = self.run("status", "--porcelain=v1", "-z", mode, "--", *pathspec).stdout
-        items = []
-        parts = out.split("\0")
-        i = 0
-        while i < len(parts):
-            entry = parts[i]
-            if len(entry) > 3:
-                items.append((entry[:2], entry[3:]))
-                if entry[0] in "RC":
-                    i += 1
-            i += 1
-        return items
+        return parse_status(self.run(*status_args(*pathspec, untracked=untracked)).stdout)
+
+
+def status_args(*pathspec: str, untracked: bool = True) -> list[str]:
+    """The arguments of the `git status` that `parse_status` reads."""
+    mode = "--untracked-files=all" if untracked else "--untracked-files=no"
+    return ["status", "--porcelain=v1", "-z", mode, "--", *pathspec]
+
+
+def parse_status(out: str) -> list[tuple[str, str]]:
+    """(XY status, path) from `git status --porcelain=v1 -z` (a rename's old path skipped)."""
+    items = []
+    parts = out.split("\0")
+    i = 0
+    while i < len(parts):
+        entry = parts[i]
+        if len(entry) > 3:
+            items.append((entry[:2], entry[3:]))
+            if entry[0] in "RC":
+                i += 1
+        i += 1
+    return items

@@ -116,8 +116,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
     text = unicodedata.normalize("NFC", text).casefold().translate(_TWO_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKD", text)  # may give capitals back (𝐴 -> A): fold the case again
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def _clean(text: str) -> str:

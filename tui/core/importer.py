@@ -21,7 +21,7 @@ from typing import Any, Callable
 from tui.core import sheetvalues as sv
 from tui.core.changes import QUOTED_FIELDS, keys_before, record_text
 from tui.core.display import printable, show_value
-from tui.core.duplicates import Matcher, summary_profile
+from tui.core.duplicates import Matcher, summaries_matcher
 from tui.core.errors import UsageError
 from tui.core.identity import email_key, name_key, phone_e164
 from tui.core.record import Record, check_text, read_record
@@ -442,9 +442,7 @@ class _Planner:
     def index_workspace(self) -> None:
         from tui.core.store import load_catalog
 
-        for s in load_catalog(self.ws).summaries.values():
-            if s.valid:
-                self.matcher.add_profile(summary_profile(s, self.ws.rules))
+        self.matcher = summaries_matcher(load_catalog(self.ws).summaries.values(), self.ws.rules)
 
     def row(self, line: int, values: list[Any]) -> None:
         data, problems = row_data(self.columns, values, self.parsers, self.today)

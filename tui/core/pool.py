@@ -118,19 +118,20 @@ def needs_created(s: Summary, rules: PoolRules) -> bool:
     return not s.owner_touch or (rules.no_order_days is not None and not s.last_order) or not s.touches
 
 
-def created_days(ws: Workspace, rids: Iterable[str]) -> dict[str, str]:
-    """rid -> the day (author date) of the commit that created its file, from the history index."""
+def created_days(ws: Workspace, rids: Iterable[str], progress=None) -> dict[str, str]:
+    """rid -> the day (author date) of the commit that last created its file (a deleted record brought back
+    starts again), from the history index (brought up to date first, reporting `progress(done, total)`)."""
     wanted = list(rids)
     if not wanted:
         return {}
     from tui.core.history import index_for
 
-    index = index_for(ws)
+    index = index_for(ws, progress)
     out = {}
     for rid in wanted:
         added = [e for e in index.entries(rid) if e[1] == "A"]
         if added:
-            out[rid] = index.commits[added[-1][0]][2][:10]
+            out[rid] = index.commits[added[0][0]][2][:10]  # entries are newest first
     return out
 
 
@@ -161,15 +162,17 @@ class Why(NamedTuple):
 
 RELEASED = "released to the pool"
 SWEEP = "pool sweep:"
-_OWNER = re.compile(r"\bowner\b")
+_OWNER = re.compile(r"(?:^|, )(?:unset )?owner\b")  # `crm set`/`crm edit` subjects: "unset owner (was ...)"
 
 
-def _why(subject_line: str) -> str | None:
-    if RELEASED in subject_line:
-        return "released"
+def _why(rid: str, subject_line: str) -> str | None:
+    """What a commit that touched the record did to its owner, read from the subjects crm writes."""
     if subject_line.startswith(SWEEP):
         return "returned idle"
-    if _OWNER.search(subject_line):
+    body = subject_line.removeprefix(f"{rid}: ").removeprefix("hand edit: ")
+    if body.startswith(f"{RELEASED} by "):
+        return "released"
+    if body != subject_line and _OWNER.search(body):
         return "owner removed"
     return None
 
@@ -184,7 +187,7 @@ def why_in_pool(ws: Workspace, rids: Iterable[str]) -> dict[str, Why]:
         out[rid] = Why("never owned")
         for sha, *_ in index.entries(rid):
             author, email, when, subject_line = index.commits[sha]
-            how = _why(subject_line)
+            how = _why(rid, subject_line)
             if how:
                 out[rid] = Why(how, email, when[:10], sha)
                 break
@@ -201,7 +204,7 @@ def taken_back_from(ws: Workspace, rid: str, since: str) -> tuple[str, str, str]
         when = index.commits[sha][2][:10]
         if when < since:
             break
-        how = _why(index.commits[sha][3])
+        how = _why(rid, index.commits[sha][3])
         if how and old:
             found.append((old, new, when, how))
     texts = read_blobs(ws, [b for item in found for b in item[:2] if b])
@@ -245,7 +248,9 @@ def claim(changes: Changes, rid: str, summaries: Iterable[Summary]) -> Change:
         back = taken_back_from(ws, rid, add_days(today, -rules.cooldown_days).isoformat())
         if back and back[0].casefold() == me.casefold():
             again = _after(back[1], rules.cooldown_days)
-            raise CrmError(f"{rid} was {back[2]} from you on {back[1]}; you may claim it again from {again} "
+            how = {"released": f"you released {rid}", "returned idle": f"{rid} went back to the pool idle from you",
+                   "owner removed": f"{rid} was taken from you"}[back[2]]
+            raise CrmError(f"{how} on {back[1]}; you may claim it again from {again} "
                            f"(x-crm.pool.cooldown_days: {rules.cooldown_days})")
 
     def edit(record: Record, text: str) -> tuple[str, str]:

@@ -89,9 +89,9 @@ def _rules(xcrm: dict) -> Rules:
         frequency_regular=int(freq.get("regular", 2)),
         frequency_loyal=int(freq.get("loyal", 5)),
         birthday_window_days=int(xcrm.get("birthday_window_days", 7)),
-        due_days=_due_days(xcrm.get("due_days", 7)),
         free_mail_domains=frozenset(str(d).casefold() for d in xcrm["free_mail_domains"] or ()) if "free_mail_domains" in xcrm else FREE_MAIL,
         legal_suffixes=tuple(str(s) for s in xcrm["legal_suffixes"] or ()) if "legal_suffixes" in xcrm else LEGAL_SUFFIXES,
+        due_days=_due_days(xcrm.get("due_days", 7)),
     )
 
 

@@ -29,7 +29,7 @@ CURRENCY_WORDS = {
     "卢布": "RUB", "₽": "RUB", "韩元": "KRW", "₩": "KRW", "新加坡元": "SGD", "s$": "SGD", "瑞士法郎": "CHF",
 }
 _MULTIPLIERS = {"万": 10_000, "千": 1_000, "百万": 1_000_000, "亿": 100_000_000, "k": 1_000, "m": 1_000_000}
-_NUMBER = re.compile(r"[-+]?\d[\d,，\s]*(?:[.]\d+)?|[-+]?[.]\d+")
+_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:[,，\s]\d{3})+|\d+)(?:[.]\d+)?|[-+]?[.]\d+")  # 20,000 / 20 000 / 20000.5
 _GRADE_TAIL = re.compile(r"^\s*([A-Za-z])\s*(?:级|类|等|级客户|类客户|grade|class|level)?\s*(?:[-–:：(（].*)?$")
 
 # Common ways to write a country that are not ISO names (pycountry knows the official ones).

@@ -28,6 +28,7 @@ from tui.core.changes import Change, Changes, short
 from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
+from tui.core.history import INDEX_NAME
 from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
@@ -48,7 +49,10 @@ from tui.ui.forms import FormResult, LogForm, RecordForm, Touch
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
 from tui.ui.listing import Listing
-from tui.ui.messages import CatalogLoaded, Committed, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed
+from tui.ui.messages import (
+    CatalogLoaded, Committed, HistoryLoaded, HistoryProgress, LoadFailed, LoadProgress, RecordsChanged, Write, WriteFailed,
+    history_progress,
+)
 from tui.ui.problems import ProblemsScreen
 from tui.ui.prompts import ChoiceScreen, GradePrompt, NotePrompt
 from tui.ui.sync import Syncing
@@ -68,6 +72,9 @@ class CrmApp(Syncing, App[int]):
         Binding("q", "quit", "Quit", tooltip="Quit crm"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="Read every record again"),
+        # `a` (analysis): R is release on the customer screens (the pool's key), so reports take the next free letter.
+        Binding("a", "reports", "Reports", show=False,
+                tooltip="Reports: summary, by dimension, funnel, activity, orders, changes; as of any day"),
     ]
 
     def __init__(self, ws: Workspace, today: Clock = dt.date.today, *, watch_interval: float | None = 0.5) -> None:
@@ -154,13 +161,19 @@ class CrmApp(Syncing, App[int]):
 
     @work(thread=True, exclusive=True, group="created")
     def read_created(self) -> None:
-        """When the records nothing else dates were created (from the history index), for their reminders."""
+        """When the records nothing else dates were created (from the history index), for their reminders.
+        Only from an index that exists (bringing it up to date is cheap): building one reads the whole
+        history, which waits for `h`, `crm due` or `crm pool` (HistoryLoaded asks again)."""
         wanted = wanted_created(self.listing.summaries(), self.pool)
-        if not wanted:
+        if not wanted or not (self.ws.state_dir / INDEX_NAME).exists():
             return
         with self.history_lock:
-            created = created_days(self.ws, wanted)
+            created = created_days(self.ws, wanted, history_progress(self.post_message, get_current_worker()))
         self.call_from_thread(self._got_created, created)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if not self.created:
+            self.read_created()  # the history screen built the index
 
     def _got_created(self, created: dict[str, str]) -> None:
         self.created = {**self.created, **created}
@@ -204,6 +217,15 @@ class CrmApp(Syncing, App[int]):
         if message.total:
             self.loading_note = f"Reading {message.done:,} of {message.total:,} changed records…"
             self._status()
+
+    def on_history_progress(self, message: HistoryProgress) -> None:
+        """The history index being built (for the reminders' creation days): on the status line like a load."""
+        note = f"Reading history: {message.done:,} of {message.total:,} commits…"
+        if message.done < message.total:
+            self.loading_note = note
+        elif self.loading_note.startswith("Reading history:"):
+            self.loading_note = ""
+        self._status()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.loading_note = "Could not read the workspace"
@@ -603,6 +625,12 @@ class CrmApp(Syncing, App[int]):
     def action_deleted(self) -> None:
         if not isinstance(self.screen, DeletedScreen):
             self.push_screen(DeletedScreen())
+
+    def action_reports(self) -> None:
+        from tui.ui.reports import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
 
     def action_problems(self) -> None:
         if not isinstance(self.screen, ProblemsScreen):
