@@ -167,7 +167,7 @@ def test_the_morning_routine_in_tmux(tmp_path):
         # Back to the due queue (the touch moved the customer down it), then to the list; search by a
         # contact, by a Chinese name, then with filter words.
         term.keys("Escape")
-        term.wait_for("in 3d     C Lichtwerk Süd GmbH          Send the catalogue")
+        term.wait_for("in 3d     follow-up     C Lichtwerk Süd GmbH   Send the catalogue")
         term.keys("Escape")
         term.wait_for("20 of 20 customers")
         term.keys("/")
@@ -210,7 +210,7 @@ def test_the_morning_routine_in_tmux(tmp_path):
         term.wait_for(f"Delete {name}?")
         term.keys("y")
         assert commits_after(ws, 4)[0] == f"{rid}: delete customer {name}"
-        term.keys("D")
+        term.keys("X")
         term.wait_for("1 deleted customer", name)
         term.keys("r")
         assert commits_after(ws, 5)[0].startswith(f"{rid}: restore customer {name} (deleted in ")

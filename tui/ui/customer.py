@@ -68,7 +68,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
     title = Text(str(data.get("name") or record.id), style="bold")
     if data.get("name_local"):
         title.append(f"  {data['name_local']}")
-    title.append(f"  [{record.id}]", style="dim")
+    title.append(f"  [{record.id}]", style="italic")
     parts.append(title)
     if record.problems:
         conflicted = any(is_conflict(p.message) for p in record.problems)
@@ -155,7 +155,7 @@ def customer_view(record: Record, rules: Rules, today: dt.date) -> RenderableTyp
             head.append(_plain(entry.get("on")), style="bold")
             head.append(f"  {entry.get('via', '?')}")
             if entry.get("by"):
-                head.append(f"  {entry['by']}", style="dim")
+                head.append(f"  {entry['by']}", style="italic")
             parts.append(head)
             if entry.get("note"):
                 parts.append(Text(f"│ {entry['note']}"))

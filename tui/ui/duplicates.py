@@ -29,10 +29,10 @@ def pair_text(match: Match, names: dict[str, str], width: int) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{match.score:.2f} ", style="bold")
     text.append(f"keep  {one(names.get(match.keep, match.keep))}  ")
-    text.append(f"{one(match.keep)}\n", style="dim")
+    text.append(f"{one(match.keep)}\n", style="italic")
     text.append("     merge ")
     text.append(f"{one(names.get(match.other, match.other))}  ")
-    text.append(f"{one(match.other)}", style="dim")
+    text.append(f"{one(match.other)}", style="italic")
     for reason in match.reasons:
         text.append(f"\n       · {one(reason)}"[: max(width, 20)])
     return text

@@ -42,7 +42,7 @@ class GradePrompt(ModalScreen[str | None]):
                 lines.append(f"{mark} {code}  ", style="bold")
                 lines.append(f"{printable(grade.meaning, one_line=True)} (every {grade.cadence_days} d)\n")
             lines.append(f"Press {'..'.join([next(iter(self.grades)), list(self.grades)[-1]]) if self.grades else ''}"
-                         f" to grade, escape to keep {self.current or 'none'}.", style="dim")
+                         f" to grade, escape to keep {self.current or 'none'}.", style="italic")
             yield Static(lines)
 
     def on_key(self, event: events.Key) -> None:
