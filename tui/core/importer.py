@@ -21,8 +21,8 @@ from typing import Any, Callable
 from tui.core import sheetvalues as sv
 from tui.core.changes import QUOTED_FIELDS, keys_before, record_text
 from tui.core.display import printable, show_value
-from tui.core.duplicates import Matcher, summaries_matcher
-from tui.core.errors import UsageError
+from tui.core.duplicates import Matcher, profile, summaries_matcher
+from tui.core.errors import NothingToChange, UsageError
 from tui.core.identity import email_key, name_key, phone_e164
 from tui.core.record import Record, check_text, read_record
 from tui.core.sheets import Sheet, read_sheet
@@ -457,7 +457,8 @@ class _Planner:
         if not name:
             self.rows.append(RowPlan(line, "invalid", why=self._missing("name")))
             return
-        matches = self.matcher.candidates(data)
+        known = profile("", data, self.ws.rules)
+        matches = self.matcher.candidates_of(known)
         if matches:
             self._to(matches[0].keep, line, data, by_id=False, why="; ".join(matches[0].reasons))
             return
@@ -474,7 +475,7 @@ class _Planner:
         plan = RowPlan(line, "new", rid, name, tuple(k for k in data if not k.startswith("_")))
         self.rows_of[rid] = [plan]
         self.rows.append(plan)
-        self.matcher.add(rid, data)
+        self.matcher.add_profile(known._replace(id=rid))  # what the profile reads of `data` is as it was matched
 
     def _missing(self, target: str) -> str:
         column = next((c.header for c in self.columns if c.target == target), None)
@@ -563,7 +564,7 @@ def plan_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None 
 def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None = None,
                mapping: dict[str, str] | None = None, owner: str | None = None, progress: Progress | None = None):
     """Import `path` as one commit; returns (plan, change). NothingToChange when the workspace already
-    holds everything the file says."""
+    holds everything the file says (its `plan` attribute is the plan)."""
     from tui.core.transaction import Transaction
 
     with Transaction(ws, "crm import") as tx:
@@ -572,5 +573,9 @@ def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None =
         items = [(tx.blank(rid), text) for rid, text in plan.new.items()]
         items += list(plan.updates.values())
         land_progress = (lambda done, total: progress("writing", done, total)) if progress else None
-        change = tx.land_many(items, plan.message, body=plan.body, checked=True, progress=land_progress)
+        try:
+            change = tx.land_many(items, plan.message, body=plan.body, checked=True, progress=land_progress)
+        except NothingToChange as exc:
+            exc.plan = plan  # what the file says, row by row: the caller shows it without planning again
+            raise
     return plan, change
