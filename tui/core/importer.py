@@ -24,7 +24,7 @@ from tui.core.display import printable, show_value
 from tui.core.duplicates import Matcher, profile, summaries_matcher
 from tui.core.errors import NothingToChange, UsageError
 from tui.core.identity import email_key, name_key, phone_e164
-from tui.core.record import Record, check_text, read_record
+from tui.core.record import Record, check_text, decode, digest_of, read_raw, read_record
 from tui.core.sheets import Sheet, read_sheet
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamledit import EditError, append_value, set_value
@@ -437,6 +437,8 @@ class _Planner:
         self.news: dict[str, dict] = {}
         self.rows_of: dict[str, list[RowPlan]] = {}
         self.updates: dict[str, Update] = {}
+        self.applied: dict[str, list[tuple[dict, bool]]] = {}  # the rows that went to each record, in order
+        self.peeked: set[str] = set()  # records only parsed so far (see _update)
         self.rows: list[RowPlan] = []
 
     def index_workspace(self) -> None:
@@ -497,9 +499,7 @@ class _Planner:
             self.rows_of[rid].append(plan)
             self.rows.append(plan)
             return
-        update = self.updates.get(rid)
-        if update is None:
-            update = self.updates[rid] = Update(self.read(rid), self.ws.schema.order, self.today)
+        update = self._update(rid, data, by_id)
         name = str(update.data.get("name", rid))
         if update.record.data is None:
             self.rows.append(RowPlan(line, "invalid", rid, name, why=f"{update.record.relpath} does not parse; fix it first"))
@@ -516,6 +516,47 @@ class _Planner:
             self.rows.append(RowPlan(line, "invalid", rid, name, why="; ".join(problems)))
             return
         self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed))))
+        self.applied.setdefault(rid, []).append((data, by_id))
+
+    def _update(self, rid: str, data: dict, by_id: bool) -> Update:
+        """The record a row goes to, as this import has changed it so far. It is first only peeked at (parsed,
+        not validated, its hand edits not committed): a re-import's rows change nothing, and then that is all
+        they need. The first row that would change it reads it properly (`read`: validated, hand edits
+        committed first) and replays the rows before it."""
+        update = self.updates.get(rid)
+        if update is None:
+            update = self.updates[rid] = self._peek(rid)
+        if rid not in self.peeked or not self._would_change(update, data, by_id):
+            return update
+        self.peeked.discard(rid)
+        update = self.updates[rid] = Update(self.read(rid), self.ws.schema.order, self.today)
+        for row, row_by_id in self.applied.get(rid, ()):
+            update.apply(row, row_by_id)  # they changed nothing: this only rebuilds what they gave
+        return update
+
+    def _peek(self, rid: str) -> Update:
+        relpath = f"records/{rid}.yaml"
+        path = self.ws.require(rid)
+        raw, _ = read_raw(path, relpath)
+        text = decode(raw, relpath)[0] if raw is not None else None
+        try:
+            data = parse(text)[0] if text is not None else None
+        except YamlProblem:
+            data = None
+        if not isinstance(data, dict):  # it does not parse: read it properly, for the same refusal or message
+            return Update(self.read(rid), self.ws.schema.order, self.today)
+        self.peeked.add(rid)
+        return Update(Record(rid, path, relpath, text, digest_of(raw), data), self.ws.schema.order, self.today)
+
+    @staticmethod
+    def _would_change(update: Update, data: dict, by_id: bool) -> bool:
+        text, given, now = update.text, set(update.given), update.data
+        try:
+            return bool(update.apply(data, by_id))
+        except (EditError, YamlProblem):
+            return True
+        finally:
+            update.text, update.given, update.data = text, given, now
 
     def finish(self) -> tuple[dict[str, str], dict[str, tuple[Record, str]]]:
         new = {}
