@@ -78,9 +78,8 @@ def cmd_import(args, ctx) -> int:
     else:
         try:
             plan, change = run_import(ctx.ws, path, **options)
-        except NothingToChange:
-            plan = plan_import(ctx.ws, path, **options)
-            change = None
+        except NothingToChange as exc:
+            plan, change = getattr(exc, "plan", None) or plan_import(ctx.ws, path, **options), None
     skipped = plan.count("invalid")
     if args.json:
         print(dumps(plan.as_json(), indent=2))

@@ -142,7 +142,13 @@ class Matcher:
 
     def candidates(self, data: Mapping, min_score: float = LIKELY, rid: str = "") -> list[Match]:
         """The known customers `data` is probably a duplicate of, best first (keep = the known one)."""
-        new = profile(rid, data, self.rules)
+        return self.candidates_of(profile(rid, data, self.rules), min_score)
+
+    def candidates_of(self, new: Profile, min_score: float = LIKELY) -> list[Match]:
+        """`candidates` for a profile already built: an import builds each row's once, to match it and then
+        to `add_profile` it (with its id), not twice."""
+        rid = new.id
+        noise = self.noise()
         seen: set[str] = set()
         out = []
         for block in _blocks(new):
@@ -153,7 +159,7 @@ class Matcher:
                 if other in seen or other == rid:
                     continue
                 seen.add(other)
-                score, reasons = compare(self.profiles[other], new, self.noise())
+                score, reasons = compare(self.profiles[other], new, noise)
                 if reasons and score >= min_score:
                     out.append(Match(other, rid, score, reasons))
         return sorted(out, key=lambda m: (-m.score, m.keep))

@@ -21,10 +21,10 @@ from typing import Any, Callable
 from tui.core import sheetvalues as sv
 from tui.core.changes import QUOTED_FIELDS, keys_before, record_text
 from tui.core.display import printable, show_value
-from tui.core.duplicates import Matcher, summaries_matcher
-from tui.core.errors import UsageError
+from tui.core.duplicates import Matcher, profile, summaries_matcher
+from tui.core.errors import NothingToChange, UsageError
 from tui.core.identity import email_key, name_key, phone_e164
-from tui.core.record import Record, check_text, read_record
+from tui.core.record import Record, check_text, decode, digest_of, read_raw, read_record
 from tui.core.sheets import Sheet, read_sheet
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamledit import EditError, append_value, set_value
@@ -437,6 +437,8 @@ class _Planner:
         self.news: dict[str, dict] = {}
         self.rows_of: dict[str, list[RowPlan]] = {}
         self.updates: dict[str, Update] = {}
+        self.applied: dict[str, list[tuple[dict, bool]]] = {}  # the rows that went to each record, in order
+        self.peeked: set[str] = set()  # records only parsed so far (see _update)
         self.rows: list[RowPlan] = []
 
     def index_workspace(self) -> None:
@@ -457,7 +459,8 @@ class _Planner:
         if not name:
             self.rows.append(RowPlan(line, "invalid", why=self._missing("name")))
             return
-        matches = self.matcher.candidates(data)
+        known = profile("", data, self.ws.rules)
+        matches = self.matcher.candidates_of(known)
         if matches:
             self._to(matches[0].keep, line, data, by_id=False, why="; ".join(matches[0].reasons))
             return
@@ -474,7 +477,7 @@ class _Planner:
         plan = RowPlan(line, "new", rid, name, tuple(k for k in data if not k.startswith("_")))
         self.rows_of[rid] = [plan]
         self.rows.append(plan)
-        self.matcher.add(rid, data)
+        self.matcher.add_profile(known._replace(id=rid))  # what the profile reads of `data` is as it was matched
 
     def _missing(self, target: str) -> str:
         column = next((c.header for c in self.columns if c.target == target), None)
@@ -496,9 +499,7 @@ class _Planner:
             self.rows_of[rid].append(plan)
             self.rows.append(plan)
             return
-        update = self.updates.get(rid)
-        if update is None:
-            update = self.updates[rid] = Update(self.read(rid), self.ws.schema.order, self.today)
+        update = self._update(rid, data, by_id)
         name = str(update.data.get("name", rid))
         if update.record.data is None:
             self.rows.append(RowPlan(line, "invalid", rid, name, why=f"{update.record.relpath} does not parse; fix it first"))
@@ -515,6 +516,47 @@ class _Planner:
             self.rows.append(RowPlan(line, "invalid", rid, name, why="; ".join(problems)))
             return
         self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed))))
+        self.applied.setdefault(rid, []).append((data, by_id))
+
+    def _update(self, rid: str, data: dict, by_id: bool) -> Update:
+        """The record a row goes to, as this import has changed it so far. It is first only peeked at (parsed,
+        not validated, its hand edits not committed): a re-import's rows change nothing, and then that is all
+        they need. The first row that would change it reads it properly (`read`: validated, hand edits
+        committed first) and replays the rows before it."""
+        update = self.updates.get(rid)
+        if update is None:
+            update = self.updates[rid] = self._peek(rid)
+        if rid not in self.peeked or not self._would_change(update, data, by_id):
+            return update
+        self.peeked.discard(rid)
+        update = self.updates[rid] = Update(self.read(rid), self.ws.schema.order, self.today)
+        for row, row_by_id in self.applied.get(rid, ()):
+            update.apply(row, row_by_id)  # they changed nothing: this only rebuilds what they gave
+        return update
+
+    def _peek(self, rid: str) -> Update:
+        relpath = f"records/{rid}.yaml"
+        path = self.ws.require(rid)
+        raw, _ = read_raw(path, relpath)
+        text = decode(raw, relpath)[0] if raw is not None else None
+        try:
+            data = parse(text)[0] if text is not None else None
+        except YamlProblem:
+            data = None
+        if not isinstance(data, dict):  # it does not parse: read it properly, for the same refusal or message
+            return Update(self.read(rid), self.ws.schema.order, self.today)
+        self.peeked.add(rid)
+        return Update(Record(rid, path, relpath, text, digest_of(raw), data), self.ws.schema.order, self.today)
+
+    @staticmethod
+    def _would_change(update: Update, data: dict, by_id: bool) -> bool:
+        text, given, now = update.text, set(update.given), update.data
+        try:
+            return bool(update.apply(data, by_id))
+        except (EditError, YamlProblem):
+            return True
+        finally:
+            update.text, update.given, update.data = text, given, now
 
     def finish(self) -> tuple[dict[str, str], dict[str, tuple[Record, str]]]:
         new = {}
@@ -563,7 +605,7 @@ def plan_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None 
 def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None = None,
                mapping: dict[str, str] | None = None, owner: str | None = None, progress: Progress | None = None):
     """Import `path` as one commit; returns (plan, change). NothingToChange when the workspace already
-    holds everything the file says."""
+    holds everything the file says (its `plan` attribute is the plan)."""
     from tui.core.transaction import Transaction
 
     with Transaction(ws, "crm import") as tx:
@@ -572,5 +614,9 @@ def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None =
         items = [(tx.blank(rid), text) for rid, text in plan.new.items()]
         items += list(plan.updates.values())
         land_progress = (lambda done, total: progress("writing", done, total)) if progress else None
-        change = tx.land_many(items, plan.message, body=plan.body, checked=True, progress=land_progress)
+        try:
+            change = tx.land_many(items, plan.message, body=plan.body, checked=True, progress=land_progress)
+        except NothingToChange as exc:
+            exc.plan = plan  # what the file says, row by row: the caller shows it without planning again
+            raise
     return plan, change
