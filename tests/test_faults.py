@@ -172,7 +172,7 @@ WRITES = {
     "set": ["set", RID, "city", "Munich"],
     "grade": ["grade", RID, "B"],
     "log": ["log", RID, "--via", "call", "--note", "Called about the sample."],
-    "new": ["new", "Zeta Optics", "--country", "DE"],
+    "new": ["new", "Zeta Optics", "--country", "DE", "--yes"],  # --yes: the check after a landed run makes a second Zeta on purpose
     "undo": ["undo", RID],
     "resolve": ["resolve", CONF, "grade", "A"],
 }
