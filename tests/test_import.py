@@ -377,3 +377,34 @@ def test_amounts_people_type(text, expected):
 def test_amounts_that_are_not_one_amount_are_refused(text):
     with pytest.raises(ValueError):
         sv.money(text, "USD")
+
+
+def test_a_second_row_that_changes_a_customer_the_first_left_as_it_was(crm, workspace, tmp_path):
+    """The first row for Müller changes nothing; the second (same email) sets what the first left empty:
+    one update of one line."""
+    path = workspace / "records" / "mueller-lichttechnik-7k3q.yaml"
+    original = path.read_text(encoding="utf-8")
+    sheet = write_csv(tmp_path / "two.csv", ["Company", "Country", "Email", "City", "Employees"], [
+        ["Müller Lichttechnik GmbH", "DE", "h.mueller@mueller-licht.example", "Hamburg", ""],
+        ["Mueller Lichttechnik", "DE", "h.mueller@mueller-licht.example", "", "90"]])
+    out = plan(crm, sheet)
+    assert [(r["action"], r["id"], r["fields"]) for r in out["rows"]] == [
+        ("same", "mueller-lichttechnik-7k3q", []), ("update", "mueller-lichttechnik-7k3q", ["employees"])]
+    before = commits(workspace)
+    proc = crm("import", str(sheet))
+    assert proc.stdout.strip() == "import two.csv: 0 new, 1 updated, 0 skipped", proc.stderr
+    assert commits(workspace) == before + 1
+    assert path.read_text(encoding="utf-8") == original.replace("employees: 85", "employees: 90")
+
+
+def test_an_import_that_changes_nothing_leaves_a_pending_hand_edit_alone(crm, workspace, tmp_path):
+    """A record the import does not write is not committed for it, hand edit and all."""
+    path = workspace / "records" / "mueller-lichttechnik-7k3q.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("city: Hamburg", "city: Altona"), encoding="utf-8")
+    sheet = write_csv(tmp_path / "same.csv", ["Company", "Country", "Email", "Employees"],
+                      [["Müller Lichttechnik GmbH", "DE", "h.mueller@mueller-licht.example", "85"]])
+    head = git(workspace, "rev-parse", "HEAD")
+    proc = crm("import", str(sheet))
+    assert proc.returncode == 0 and "nothing to change" in proc.stdout, proc.stdout + proc.stderr
+    assert git(workspace, "rev-parse", "HEAD") == head
+    assert git(workspace, "status", "--porcelain").strip() == "M records/mueller-lichttechnik-7k3q.yaml"
