@@ -373,16 +373,33 @@ def default_since(today: dt.date, period: str) -> dt.date:
 # ------------------------------------------------------------------ activity
 
 
-def followups(card: Card, since: str, today: str) -> list[tuple[str, str, str]]:
+def promises(card: Card, versions: list[Version]) -> list[tuple[str, str, str]]:
+    """(on, by, due) for each touch in the log that was given a due date in any version: the last one
+    it was given. Practice clears the due of a touch once it is done (one "next follow-up" a customer),
+    so git history, not the current file, says which were met."""
+    kept = {(on, by) for on, by, _via, _due in card.log}
+    given = {}
+    for v in versions:
+        for on, by, due in v.dues:
+            if (on, by) in kept:
+                given[(on, by)] = due
+    return sorted((on, by, due) for (on, by), due in given.items())
+
+
+def followups(card: Card, versions: list[Version], since: str, today: str) -> list[tuple[str, str, str]]:
     """(who promised, due day, "on time" or "late") for each due date in [since, today] set in the log:
     on time when the next touch came on or before it, late when after it or not yet (and it has passed).
     A due date still ahead with no touch since is neither."""
     touches = sorted(card.log, key=lambda t: t[0])
+    place: dict[tuple[str, str], int] = {}
+    for i, (on, by, _via, _due) in enumerate(touches):
+        place.setdefault((on, by), i)
     out = []
-    for i, (on, by, _via, due) in enumerate(touches):
-        if not due or not since <= due <= today:
+    for on, by, due in promises(card, versions):
+        if not since <= due <= today:
             continue
-        nxt = next((t[0] for t in touches[i + 1:] if t[0] >= on), None)
+        i = place[(on, by)]
+        nxt = touches[i + 1][0] if i + 1 < len(touches) else None
         if nxt is not None and nxt <= today:
             out.append((by or card.summary.owner or POOL, due, "on time" if nxt <= due else "late"))
         elif due < today:
@@ -419,7 +436,7 @@ def activity_report(pop: Population, opts: Options) -> Report:
                 kinds_seen[via or NONE] += 1
                 series[who][period_of(on, period)] += 1
                 touched[who].add(rid)
-        for who, _due, verdict in followups(card, since, today):
+        for who, _due, verdict in followups(card, versions, since, today):
             kpi[who][verdict] += 1
             touched[who].add(rid)
         if followup_state(card.summary.next_followup, pop.today) == "overdue":

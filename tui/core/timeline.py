@@ -10,7 +10,9 @@ costs one blob. A missing, unreadable or stale index (another HEAD, another sche
 brought up to date or rebuilt; it is derived, never the truth.
 
 The workspace on a past day is the newest version of each record among the commits reachable from the
-commit `--as-of` picks (tui/core/asof.py), so a report as of any day costs what today's does.
+commit `--as-of` picks (tui/core/asof.py). The index keeps every commit's parents (read once per new
+commit, when it is brought up to date), so that set is walked in memory: a report as of any day runs
+no git beyond resolving the day's commit, and costs what today's does.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tui.core.record import decode, read_raw
 from tui.core.schema import Rules
 from tui.core.workspace import Workspace
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 INDEX_NAME = "timeline.marshal"
 
 Progress = Callable[[int, int], None]
@@ -60,6 +62,7 @@ class Version(NamedTuple):
     stage: str
     grade: str
     card: bytes | None
+    dues: tuple[tuple[str, str, str], ...] = ()  # (on, by, due) of each touch in its log with a due date
 
 
 def card_at(raw: bytes) -> Card:
@@ -111,6 +114,7 @@ class Timeline:
     head: str | None = None
     key: tuple = ()
     records: dict[str, list[tuple]] = field(default_factory=dict)  # rid -> raw Versions, newest first
+    parents: bytes = b""  # marshal of {commit: its parents} for every commit reachable from head
 
     @property
     def path(self) -> Path:
@@ -124,16 +128,16 @@ class Timeline:
         it; at 30,000 versions that loads many times faster than pickling them as objects."""
         try:
             # loads(read_bytes()), not load(fh): marshal reads a file object piece by piece, 5x slower
-            head, key, records = marshal.loads(self.path.read_bytes())
-            self.head, self.key, self.records = head, tuple(key), records
+            head, key, records, parents = marshal.loads(self.path.read_bytes())
+            self.head, self.key, self.records, self.parents = head, tuple(key), records, parents
         except (OSError, EOFError, ValueError, TypeError):
-            self.head, self.key, self.records = None, (), {}
+            self.head, self.key, self.records, self.parents = None, (), {}, b""
 
     def save(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-            tmp.write_bytes(marshal.dumps((self.head, self.key, self.records)))
+            tmp.write_bytes(marshal.dumps((self.head, self.key, self.records, self.parents)))
             os.replace(tmp, self.path)
         except (OSError, ValueError):
             pass  # a read-only clone rebuilds in memory next time
@@ -162,19 +166,55 @@ class Timeline:
                     parsed += 1
                     if progress and parsed % 500 == 0:
                         progress(parsed, len(texts))
-                stage, grade = _stage_grade(card)
-                versions.append((sha, intern.setdefault(when[:10], when[:10]), intern.setdefault(email, email), blob, stage, grade, card))
+                versions.append((sha, intern.setdefault(when[:10], when[:10]), intern.setdefault(email, email), blob,
+                                 *_facts(card, intern)))
             records[rid] = versions
+        self.parents = marshal.dumps(self._parents(head, key)) if head else b""
         self.records, self.head, self.key = records, head, key
         self.save()
         return parsed
 
 
-def _stage_grade(card: bytes | None) -> tuple[str, str]:
+    def _parents(self, head: str, key: tuple) -> dict[str, tuple[str, ...]]:
+        """{commit: parents} for every commit reachable from `head`: the last index's, plus the commits
+        that are new since its head (one `git rev-list`), less any a rewrite left unreachable."""
+        known = marshal.loads(self.parents) if self.parents and self.head and key == self.key else {}
+        args = ["rev-list", "--parents", head, *(["--not", self.head] if known else [])]
+        out = Git(self.ws.root).run(*args, check=False)
+        if out.returncode != 0:  # the old head is gone (gc after a rewrite): read them all
+            known, out = {}, Git(self.ws.root).run("rev-list", "--parents", head)
+        for line in out.stdout.splitlines():
+            sha, *parents = line.split()
+            known[sha] = tuple(parents)
+        reached = ancestors(known, head)
+        return known if len(reached) == len(known) else {sha: known[sha] for sha in reached}
+
+    def reachable(self, commit: str) -> set[str]:
+        """The commits reachable from `commit` (itself included), from the index alone."""
+        known = marshal.loads(self.parents) if self.parents else {}
+        if commit not in known:  # not in HEAD's history (asof picks from it, so only a broken index)
+            return set(Git(self.ws.root).run("rev-list", commit).stdout.split())
+        return ancestors(known, commit)
+
+
+def ancestors(parents: dict[str, tuple[str, ...]], start: str) -> set[str]:
+    """`start` and every commit reachable from it through `parents`."""
+    seen, todo = {start}, [start]
+    while todo:
+        for p in parents.get(todo.pop(), ()):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen
+
+
+def _facts(card: bytes | None, intern: dict) -> tuple[str, str, bytes | None, tuple]:
+    """(stage, grade, card, dues) of a version: what reports read of every version without its card."""
     if card is None:
-        return "", ""
-    summary = card_at(card).summary
-    return summary.stage, summary.grade
+        return "", "", None, ()
+    loaded = card_at(card)
+    dues = tuple((on, by, due) for on, by, _via, due in loaded.log if due)
+    return loaded.summary.stage, loaded.summary.grade, card, intern.setdefault(dues, dues)
 
 
 def timeline_for(ws: Workspace, progress: Progress | None = None) -> Timeline:
@@ -190,7 +230,7 @@ def state_at(ws: Workspace, line: Timeline, commit: str | None = None, today: dt
     HEAD, with files changed in the work tree but not committed read from disk, dated `today`)."""
     reachable = None
     if commit is not None and commit != line.head:
-        reachable = set(Git(ws.root).run("rev-list", commit).stdout.split())
+        reachable = line.reachable(commit)
     out = {}
     make = Version._make
     for rid, versions in line.records.items():
@@ -239,4 +279,4 @@ def _overlay(ws: Workspace, out: dict, day: str, status: subprocess.Popen | None
         data, message = _data(text) if text is not None else (None, str(problem))
         raw = marshal.dumps(card_of(rid, data, message and f"{path}: {message}", ws.rules, intern))
         life = out.get(rid, (None, []))[1]
-        out[rid] = (card_at(raw), [*life, Version("", day, "", None, *_stage_grade(raw), raw)])
+        out[rid] = (card_at(raw), [*life, Version("", day, "", None, *_facts(raw, intern))])
