@@ -9,6 +9,7 @@ sample data.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from pathlib import Path
 
 from tui.core.create import GITATTRIBUTES, sample_dir
@@ -49,20 +50,49 @@ def _versions(text: str) -> list[tuple[dt.date, str, str, str]]:
         return [(START, owner, "new customer", text)]
     steps.sort(key=lambda s: (s[0], s[1] == "log", s[3]))
     items = data  # for authors of touches
-    out = []
+    out, present = [], []
     current = text
     remaining = {key: sorted(i for _, k, _, i in steps if k == key) for key in ("log", "orders")}
     for when, key, what, index in reversed(steps[1:]):
         who = str(items["log"][index].get("by") or owner) if key == "log" else owner
         out.append((when, who, what, current))
+        present.append(list(remaining["log"]))
         position = remaining[key].index(index)
         current = delete_value(current, (key, position))
         remaining[key].pop(position)
     first_when, first_key, _, first_index = steps[0]
     first_who = str(items["log"][first_index].get("by") or owner) if first_key == "log" else owner
     out.append((first_when, first_who, f"new customer {_short(data.get('name'))}", current))
+    present.append(list(remaining["log"]))
     out.reverse()
-    return _progress(out, data)
+    present.reverse()
+    return _progress(_dues(out, present, data), data)
+
+
+def _dues(out: list[tuple[dt.date, str, str, str]], present: list[list[int]], data: dict) -> list[tuple[dt.date, str, str, str]]:
+    """Each version with a due date on its latest touch, cleared again when the next touch is logged
+    (one next follow-up a customer, as the articles keep it), so the history holds due dates met and
+    missed for the follow-up report; the last version is the sample's."""
+    log = data.get("log") if isinstance(data.get("log"), list) else []
+    order = sorted(range(len(log)), key=lambda i: (log[i]["on"], i))  # the order the touches were logged
+    done = []
+    for (when, who, what, text), indices in zip(out[:-1], present[:-1]):
+        logged = [i for i in order if i in indices]
+        if logged and order.index(logged[-1]) + 1 < len(order) and not log[logged[-1]].get("due"):
+            nxt = log[order[order.index(logged[-1]) + 1]]["on"]
+            text = set_value(text, ("log", indices.index(logged[-1]), "due"), _due(log[logged[-1]], nxt))
+        done.append((when, who, what, text))
+    return [*done, out[-1]]
+
+
+def _due(touch: dict, next_on: dt.date) -> dt.date:
+    """The due date promised at `touch`: mostly the next touch came as planned (met, a few days to
+    spare) when it was at most six weeks off; otherwise one to four weeks out, met only if the next
+    touch came by then. Deterministic: the same demo every time."""
+    spin = zlib.crc32(f"{touch['on']} {touch.get('by')} {touch.get('note')}".encode())
+    if (next_on - touch["on"]).days <= 42 and spin % 5:
+        return next_on + dt.timedelta(days=spin % 4)
+    return touch["on"] + dt.timedelta(days=(7, 10, 14, 21, 30)[spin % 5])
 
 
 FUNNEL = ("lead", "contacted", "inquiry", "quoted", "sample", "negotiating", "won", "repeat")
