@@ -1,7 +1,8 @@
 """`crm demo`: a throwaway copy of the sample workspace with a believable git history.
 
 Each sample record is replayed from its own touch log: created on its first touch, then one commit per
-later touch, authored by whoever logged it, on that day. The commits are written with
+later touch, authored by whoever logged it, on that day; stages and grades move up to the sample's, and
+each version's latest touch carries a due date until the next one is logged. The commits are written with
 `git fast-import` (hundreds of commits in a fraction of a second) and the final tree is exactly the
 sample data.
 """
