@@ -55,6 +55,8 @@ def test_help_states_the_defaults(crm):
 @pytest.mark.parametrize("name, base", [
     ("东莞灯具", "dongguan-dengju"),
     ("深圳市光明照明科技有限公司", "shenzhen-guangming-zhaoming"),
+    ("ABC有限公司", "abc"),  # the Latin part is the name; 有限公司 says nothing
+    ("有限公司", "youxian-gongsi"),  # nothing but such words: keep them rather than a bare suffix
     ("Москва Свет", "moskva-svet"),
     ("Ελληνικά Φώτα", "ellinika-fota"),
     ("Anadolu Aydınlatma A.Ş.", "anadolu-aydinlatma-a"),

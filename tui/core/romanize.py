@@ -16,6 +16,9 @@ def romanize(name: str) -> str:
     """`name` in ASCII letters: '东莞灯具' -> 'dongguan dengju', 'Москва' -> 'Moskva'."""
     text = "".join(_LATIN.get(ch, ch) for ch in name.lower())
     if _HAN.search(text):
+        core = _HAN_FILLER.sub("", text)
+        if core.strip():  # 'ABC有限公司' -> 'abc'; a name that is nothing but such words keeps them
+            text = core
         text = _HAN.sub(lambda m: f" {_pinyin(m.group())} ", text)
     if not text.isascii():
         from anyascii import anyascii
@@ -28,6 +31,5 @@ def _pinyin(han: str) -> str:
     """Pinyin of a run of Chinese characters, two syllables a word (most words in company names have two)."""
     from pypinyin import lazy_pinyin  # 0.3 s to import: only for names that need it
 
-    core = _HAN_FILLER.sub("", han) or han
-    syllables = lazy_pinyin(core)
+    syllables = lazy_pinyin(han)
     return " ".join("".join(syllables[i:i + 2]) for i in range(0, len(syllables), 2))
