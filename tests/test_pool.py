@@ -228,6 +228,22 @@ def test_sweep_returns_idle_customers_in_one_commit_that_lists_them(sweepers):
     assert code == 1 and "idle-0001 went back to the pool idle from you on 2026-11-23; you may claim it again from 2026-12-23" in err
 
 
+def test_sweep_commits_a_hand_edit_first_and_keeps_it(sweepers):
+    """A record edited by hand and not committed is settled (its own commit) before the sweep edits it; the
+    records as HEAD has them are edited as read."""
+    a = sweepers["alice"]
+    path = a / "records" / "idle-0001.yaml"
+    path.write_text(path.read_text().replace("name: Idle One", "name: Idle One Renamed"))
+    before = git(a, "rev-parse", "HEAD").strip()
+    with on(DAY):
+        ok(a, "pool", "sweep")
+    subjects = git(a, "log", "--format=%s", f"{before}..HEAD").splitlines()
+    assert subjects == ["pool sweep: 3 customers back on 2026-11-23 (no touch for 90 days)",
+                        "idle-0001: hand edit: name Idle One -> Idle One Renamed"]
+    assert data(a, "idle-0001")["name"] == "Idle One Renamed" and "owner" not in data(a, "idle-0001")
+    assert git(a, "status", "--porcelain") == ""
+
+
 def test_no_order_days_takes_back_customers_touched_but_not_ordering(tmp_path):
     records = {"talk-0001": record("Talk One", owner="alice@example.com", claimed="2026-01-10",
                                    touches=(("2026-11-20", "alice@example.com"),), orders=("2026-02-01",)),

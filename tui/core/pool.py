@@ -288,6 +288,26 @@ def release(changes: Changes, rid: str, note: str | None = None, expected_digest
     return changes.apply(rid, edit, expected_digest, "crm release")
 
 
+def _swept(tx: Transaction, rid: str) -> tuple[Record, str] | None:
+    """(record, its text without the ownership keys), or None for a record that is not a mapping. A file as
+    HEAD has it is edited as it is read (one parse for the edit, one for its check); any other is read,
+    checked and its hand edit committed first, as every change does."""
+    record = tx.read_committed(rid)
+    if record is not None:
+        try:
+            return record, delete_keys(record.text or "", OWNERSHIP)
+        except (EditError, YamlProblem):
+            pass  # read it again the careful way, which says why
+    record = tx.read(rid)
+    if record.text is None or not isinstance(record.data, dict):
+        return None
+    try:
+        return record, delete_keys(record.text, OWNERSHIP)
+    except (EditError, YamlProblem) as exc:
+        raise CrmError(f"{record.relpath}: {printable(exc, True)}; nothing was swept; fix the file "
+                       f"(`crm edit {rid}`) and sweep again") from None
+
+
 class Sweep(NamedTuple):
     """Who goes back to the pool today: (summary, the day it became due to go back), by id."""
 
@@ -324,14 +344,9 @@ def sweep(ws: Workspace, summaries: Iterable[Summary], today: dt.date, dry_run: 
         tx.prefetch()  # HEAD's entries in one `git ls-tree`, not one a record
         items = []
         for s, _ in back:
-            record = tx.read(s.id)
-            if record.text is None or not isinstance(record.data, dict):
-                continue
-            try:
-                items.append((record, delete_keys(record.text, OWNERSHIP)))
-            except (EditError, YamlProblem) as exc:
-                raise CrmError(f"{record.relpath}: {printable(exc, True)}; nothing was swept; fix the file "
-                               f"(`crm edit {s.id}`) and sweep again") from None
+            item = _swept(tx, s.id)
+            if item is not None:
+                items.append(item)
         message = f"{SWEEP} {len(items)} customer{'s' if len(items) != 1 else ''} back on {today.isoformat()} ({reason})"
         # checked: removing two optional keys cannot make a record invalid
         change = tx.land_many(items, message, body="\n".join(result.lines()), checked=True, progress=progress)

@@ -34,7 +34,7 @@ from tui.core.display import printable, show_value
 from tui.core.errors import CrmError, InvalidRecord, NothingToChange, Problem, StaleWrite
 from tui.core.gitrepo import Git
 from tui.core.lock import WriteLock
-from tui.core.record import Record, check_text, digest_of, read_record
+from tui.core.record import Record, check_text, decode, digest_of, read_record
 from tui.core.syncrecovery import recover_sync
 from tui.core.workspace import Workspace
 from tui.core.yamlparse import YamlProblem, parse
@@ -179,6 +179,21 @@ class Transaction:
         if settle:
             record = self.settle(record)
         return record
+
+    def read_committed(self, rid: str) -> Record | None:
+        """The record's text, not parsed nor checked, when the file is byte for byte what HEAD holds (so it has
+        no hand edit to settle); None otherwise (then `read` it). For a caller that parses the text itself and
+        lands with `checked=True`: a pool sweep reads thousands of records and edits two keys of each."""
+        path = self.ws.require(rid)
+        relpath = f"records/{rid}.yaml"
+        entry = self._head_entry(relpath)[1]
+        raw = _read_bytes(path)
+        if raw is None or entry is None or _blob_id(raw) != entry[1]:
+            return None
+        text, problem = decode(raw, relpath)
+        if text is None:
+            return None
+        return Record(rid, path, relpath, text, digest_of(raw), None, [])
 
     def settle(self, record: Record) -> Record:
         """Commit a record's uncommitted hand edit as its own commit; refuse if it does not validate."""
