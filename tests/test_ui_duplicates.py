@@ -29,14 +29,17 @@ RECORDS = {
 }
 
 
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    target = tmp_path / "dupes"
+def workspace(target, records: dict[str, str]) -> Workspace:
     (target / "records").mkdir(parents=True)
     shutil.copy(ROOT / "schema.yaml", target / "schema.yaml")
-    for rid, body in RECORDS.items():
+    for rid, body in records.items():
         (target / "records" / f"{rid}.yaml").write_text(HEAD + body, encoding="utf-8")
     return commit_workspace(target)
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return workspace(tmp_path / "dupes", RECORDS)
 
 
 async def settle(app, pilot) -> None:
@@ -186,13 +189,8 @@ def test_duplicates_screen_snapshot(ws, snap_compare):
 
 def test_the_merge_dialog_fits_80_columns_with_long_ids(tmp_path):
     """Both ids in full in the text, every button whole: `[s] Keep B instead`, not a cut-off id."""
-    target = tmp_path / "long"
-    (target / "records").mkdir(parents=True)
-    shutil.copy(ROOT / "schema.yaml", target / "schema.yaml")
     long_ids = {"mueller-lichttechnik-gmbh-7k3q": RECORDS["mueller-a1"], "mueller-lichttechnik-9p2x": RECORDS["mueller-b2"]}
-    for rid, body in long_ids.items():
-        (target / "records" / f"{rid}.yaml").write_text(HEAD + body, encoding="utf-8")
-    ws = commit_workspace(target)
+    ws = workspace(tmp_path / "long", long_ids)
 
     async def run():
         app = CrmApp(ws, today, watch_interval=None)
