@@ -28,7 +28,8 @@ SYNC_TOOLTIP = ("Sync with the team: commit hand edits, fetch, rebase, validate,
 SYNC_BINDING = Binding("s", "app.sync", "Sync", tooltip=SYNC_TOOLTIP)
 SYNC_KEY = Binding("s", "app.sync", "Sync", show=False, tooltip=SYNC_TOOLTIP)  # where the footer has no room
 SYNC_HELP = ("↑ commits to send, ↓ commits to bring in (as of the last fetch), hand edits not yet committed, "
-             "the time of the last sync, or the error that stopped it (s tries again).")
+             "the time of the last sync, or `sync error` (the notification, the tooltip and the other screens "
+             "say why; s tries again).")
 ERROR_WORDS = "sync error"  # the start of a failed sync's line; alone on the list's status line
 SHOWN_OTHERS = 5  # records named in the "changed by others" notification
 
