@@ -29,14 +29,17 @@ RECORDS = {
 }
 
 
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    target = tmp_path / "dupes"
+def workspace(target, records: dict[str, str]) -> Workspace:
     (target / "records").mkdir(parents=True)
     shutil.copy(ROOT / "schema.yaml", target / "schema.yaml")
-    for rid, body in RECORDS.items():
+    for rid, body in records.items():
         (target / "records" / f"{rid}.yaml").write_text(HEAD + body, encoding="utf-8")
     return commit_workspace(target)
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return workspace(tmp_path / "dupes", RECORDS)
 
 
 async def settle(app, pilot) -> None:
@@ -66,7 +69,8 @@ def test_screen_lists_pairs_and_merges_one_after_asking(ws):
             await pilot.press("m")
             await pilot.pause()
             assert isinstance(app.screen, ChoiceScreen)
-            assert app.screen.body.startswith("Keep Müller Lichttechnik GmbH (mueller-a1); merge Mueller Lichttechnik (mueller-b2)")
+            assert app.screen.body.startswith("A, kept: Müller Lichttechnik GmbH (mueller-a1)\n"
+                                              "B, merged into A: Mueller Lichttechnik (mueller-b2); its file is removed.")
             await pilot.press("y")
             await settle(app, pilot)
             assert last_commit(ws) == "mueller-a1: merge duplicate mueller-b2 (Mueller Lichttechnik)"
@@ -181,3 +185,26 @@ def test_duplicates_screen_snapshot(ws, snap_compare):
 
     app = CrmApp(ws, today, watch_interval=None)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_the_merge_dialog_fits_80_columns_with_long_ids(tmp_path):
+    """Both ids in full in the text, every button whole: `[s] Keep B instead`, not a cut-off id."""
+    long_ids = {"mueller-lichttechnik-gmbh-7k3q": RECORDS["mueller-a1"], "mueller-lichttechnik-9p2x": RECORDS["mueller-b2"]}
+    ws = workspace(tmp_path / "long", long_ids)
+
+    async def run():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await duplicates_screen(app, pilot)
+            await pilot.press("m")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "A, kept: Müller Lichttechnik GmbH (mueller-lichttechnik-gmbh-7k3q)" in text
+            assert "B, merged into A: Mueller Lichttechnik (mueller-lichttechnik-9p2x)" in text
+            buttons = next(line for line in text.splitlines() if "[y] " in line)
+            assert all(label in buttons for label in ("[y] Merge, keep A", "[s] Keep B instead", "[n] Cancel"))
+            await pilot.press("s")  # B is kept instead: the dialog asks again, A and B swapped
+            await pilot.pause()
+            assert "A, kept: Mueller Lichttechnik (mueller-lichttechnik-9p2x)" in screen_text(app)
+
+    asyncio.run(run())

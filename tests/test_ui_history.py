@@ -14,7 +14,7 @@ from tui.ui.customer import CustomerScreen
 from tui.ui.due import DueScreen
 from tui.ui.help import HelpScreen
 from tui.ui.history import HistoryScreen
-from tui.ui.messages import HistoryProgress
+from tui.ui.messages import HistoryProgress, RecordsChanged
 from tui.ui.prompts import ChoiceScreen
 
 SIZE = (80, 24)
@@ -199,5 +199,41 @@ def test_history_keys_in_help_and_palette(ws):
             await pilot.pause()
             assert isinstance(app.screen, HelpScreen)
             assert "Undo the latest change to this customer" in screen_text(app)
+
+    asyncio.run(run())
+
+
+def test_after_undo_the_title_says_undone_and_the_cursor_is_on_the_new_head(ws):
+    """README: after `u` then `y` the title says `undone: …` and the list is on the undo commit."""
+    rid = rid_of(RID_NAME)
+
+    async def run():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await history_of(app, pilot, RID_NAME)
+            await pilot.press("down", "down")  # look at the oldest version first
+            await settle(app, pilot)
+            await pilot.press("u")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ChoiceScreen)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert app.screen is screen
+            title = str(screen.query_one("#history-title").render())
+            assert title == f"History of {RID_NAME} · 4 changes · undone: log call: Asked about the hinges"
+            options = screen.query_one("#entries")
+            assert options.highlighted == 0 and screen.entries[0].subject.startswith(f"{rid}: undo ")
+            assert screen._shown is screen.entries[0]
+            # The file watcher then sees the undo's file change and the timeline is read again:
+            # the title still says what was undone while the undo is the newest change.
+            app.post_message(RecordsChanged([app._summarize(rid)], []))
+            await settle(app, pilot)
+            assert str(screen.query_one("#history-title").render()) == title
+            # A later change is the new head: the usual title comes back.
+            Changes(ws, today).grade(rid, "A")
+            app.post_message(RecordsChanged([app._summarize(rid)], []))
+            await settle(app, pilot)
+            assert str(screen.query_one("#history-title").render()) == (
+                f"History of {RID_NAME} · 5 changes · u undoes the latest")
 
     asyncio.run(run())

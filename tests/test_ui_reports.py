@@ -130,3 +130,72 @@ def test_reports_funnel_no_color_snapshot(farm, monkeypatch, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(farm), terminal_size=SIZE, run_before=run_before)
+
+
+def screen_lines(app) -> list[str]:
+    from conftest_ui import screen_text
+
+    return screen_text(app).splitlines()
+
+
+def test_title_footer_and_enter_on_a_heading_at_80_columns(farm):
+    asyncio.run(_title_footer_headings(make_app(farm)))
+
+
+async def _title_footer_headings(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "b")
+        await settle(pilot)
+        screen = app.screen
+        assert str(screen.query_one("#report-title").render()) == "Reports · by region · as of today (2026-06-30)"
+        footer = screen_lines(app)[-1]
+        assert "sbfaoc Report x Dimension p Period t As of" in footer  # every key of the screen fits
+        grid = screen.query_one(DataTable)
+        europe = row_of(screen, "Europe")
+        assert grid.cursor_row == europe  # the cursor starts on the first row of figures, past the headings
+        grid.move_cursor(row=0)  # the table's title
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and grid.cursor_row == europe  # on to the figures, no complaint
+        assert not app._notifications
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen)
+
+
+def test_drill_down_of_a_report_as_of_a_day_shows_that_days_values(farm):
+    asyncio.run(_drill_as_of(make_app(farm)))
+
+
+async def _drill_as_of(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "b", "t")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "2026-04-15"
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.report.as_of == dt.date(2026, 4, 15)
+        screen.query_one(DataTable).move_cursor(row=row_of(screen, "Asia"))
+        await pilot.press("enter")
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        [gamma] = drill.rows.rows
+        assert gamma.name == "Gamma Ltd" and gamma.stage == "quoted"  # won only on 2026-05-01
+        assert app.listing.get(gamma.id).stage == "won"
+        assert str(drill.query_one("#drill-title").render()) == "Customers by region: Asia · as of 2026-04-15: 1 customers"
+        assert "quoted" in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        screen.query_one(DataTable).move_cursor(row=row_of(screen, "Europe"))
+        await pilot.press("enter")
+        await pilot.pause()
+        drill = app.screen
+        # Epsilon SA was there on that day (deleted on 2026-05-01); Delta AG came later.
+        assert sorted(s.name for s in drill.rows.rows) == ["Alpha GmbH", "Epsilon SA"]
+        drill.query_one("#drill").select_id(next(s.id for s in drill.rows.rows if s.name == "Epsilon SA"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is drill and any("was deleted since" in n.message for n in app._notifications)

@@ -168,12 +168,13 @@ class DuplicatesScreen(Screen):
             elif key == "y":
                 self.merge(keep, other)
 
+        # The ids in full above, A and B on the buttons: two long ids on buttons do not fit 80 columns.
         self.app.push_screen(ChoiceScreen(
             f"Merge into {keep_name}?",
-            f"Keep {keep_name} ({keep}); merge {other_name} ({other}) into it and remove {other}'s file. Contacts, orders and "
-            f"the log are joined; where the two differ, {keep}'s value stays and the other waits in its conflicts block. "
-            f"One commit; undo in the history (u) puts both back.",
-            [("y", f"Merge, keep {keep}"), ("s", f"Keep {other} instead"), ("n", "Cancel")],
+            f"A, kept: {keep_name} ({keep})\nB, merged into A: {other_name} ({other}); its file is removed.\n\n"
+            "Contacts, orders and the log are joined; where the two differ, A's value stays and B's waits in its "
+            "conflicts block. One commit; undo in the history (u) puts both back.",
+            [("y", "Merge, keep A"), ("s", "Keep B instead"), ("n", "Cancel")],
         ), answer)
 
     def merge(self, keep: str, other: str) -> None:

@@ -81,7 +81,10 @@ class HistoryScreen(Screen):
         self.loaded = False
         self._texts: dict[str | None, str | None] = {}  # blob -> text, read once
         self._shown: HistoryEntry | None = None
-        self._undone = ""  # what the last undo reverted: the next load moves to the new head and says so
+        # What the last undo reverted and its commit: the title says so while that commit is the newest
+        # (reloads by the file watcher or a sync keep it); the first load after the undo moves to it.
+        self._undone: tuple[str, str] | None = None
+        self._to_head = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-title", classes="bar", markup=False)
@@ -146,10 +149,13 @@ class HistoryScreen(Screen):
         options.clear_options()
         options.add_options([Option(entry_text(self.rid, e), id=e.commit) for e in self.entries])
         count = len(self.entries)
-        undone, self._undone = self._undone, ""
-        self._title(f"{count} change{'s' * (count != 1)} · " + (f"undone: {undone}" if undone else "u undoes the latest"))
-        if undone:
-            keep = None  # the undo is the new head: show the record as it is now
+        head = self.entries[0].commit if self.entries else None
+        if self._undone is not None and self._undone[1] != head:
+            self._undone = None  # a later change is the head now
+        note = f"undone: {self._undone[0]}" if self._undone is not None else "u undoes the latest"
+        self._title(f"{count} change{'s' * (count != 1)} · {note}")
+        if self._to_head:
+            keep, self._to_head = None, False  # the undo is the new head: show the record as it is now
         if self.entries:
             index = next((i for i, e in enumerate(self.entries) if e.commit == keep), 0)
             options.highlighted = index
@@ -205,9 +211,9 @@ class HistoryScreen(Screen):
 
     # ------------------------------------------------------------ undo
 
-    def undone(self, what: str) -> None:
+    def undone(self, what: str, commit: str) -> None:
         """After an undo commit: the reload that follows moves to the new head."""
-        self._undone = what
+        self._undone, self._to_head = (what, commit), True
         if self.is_mounted:
             self.load()
 
@@ -249,7 +255,7 @@ class HistoryScreen(Screen):
                 with app.history_lock:
                     return undo(app.ws, rid, app.today, target=target)
 
-            app.submit(Write(rid, run, None, after=lambda change: self.undone(what)))
+            app.submit(Write(rid, run, None, after=lambda change: self.undone(what, change.commit)))
 
         self.app.push_screen(ChoiceScreen(f"Undo “{what}”?", "\n".join(lines), [("y", "Undo it"), ("n", "Keep it")]),
                              answer)

@@ -31,15 +31,16 @@ from tui.ui.table import MAIN_COLUMNS, CustomerTable
 if TYPE_CHECKING:
     from tui.ui.app import CrmApp
 
+REPORT_KEYS = Binding.Group("Report", compact=True)  # one footer entry `sbfaoc Report`: the footer has 80 columns
 KEYS = {"summary": "s", "by": "b", "funnel": "f", "activity": "a", "orders": "o", "changes": "c"}
 PERIODS = {"activity": ("month", "week"), "orders": ("month", "quarter", "year")}
 DIMS = {"by": DIMENSIONS, "funnel": (None, *DIMENSIONS), "orders": (None, "region", "country", "owner", "product")}
 
 
 class ReportReady(Message):
-    def __init__(self, report: Report, seconds: float) -> None:
+    def __init__(self, report: Report, seconds: float, then: dict[str, Summary] | None = None) -> None:
         super().__init__()
-        self.report, self.seconds = report, seconds
+        self.report, self.seconds, self.then = report, seconds, then
 
 
 class ReportFailed(Message):
@@ -109,25 +110,30 @@ class IdRows:
 
 
 class DrillScreen(Screen):
-    """The customers behind one row of a report."""
+    """The customers behind one row of a report; of a report as of a day, with their values of that day."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the report"), *customer_bindings(), SYNC_BINDING]
     DEFAULT_CSS = "DrillScreen #drill-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }"
 
     app: "CrmApp"
 
-    def __init__(self, title: str, ids: tuple[str, ...]) -> None:
+    def __init__(self, title: str, ids: tuple[str, ...], then: dict[str, Summary] | None = None,
+                 as_of: dt.date | None = None) -> None:
         super().__init__()
         self.heading, self.ids = title, ids
+        self.then, self.as_of = (then, as_of) if then is not None and as_of is not None else (None, None)
 
     def compose(self) -> ComposeResult:
-        listing = self.app.listing
-        found = [s for s in (listing.get(rid) for rid in self.ids) if s is not None]
+        known = self.then if self.then is not None else self.app.listing
+        found = [s for s in (known.get(rid) for rid in self.ids) if s is not None]
         self.rows = IdRows(found)
         gone = len(self.ids) - len(found)
         note = f" · {gone} no longer in the workspace" if gone else ""
-        yield Static(printable(f"{self.heading}: {len(found)} customers{note}", one_line=True), id="drill-title", markup=False)
-        yield CustomerTable(self.rows, MAIN_COLUMNS, self.app.today(), self.app.ws.rules.birthday_window_days, id="drill")
+        when = f" · as of {self.as_of}" if self.as_of else ""
+        yield Static(printable(f"{self.heading}{when}: {len(found)} customers{note}", one_line=True), id="drill-title",
+                     markup=False)
+        yield CustomerTable(self.rows, MAIN_COLUMNS, self.as_of or self.app.today(),
+                            self.app.ws.rules.birthday_window_days, id="drill")
         yield SyncStatus(always=False)
         yield Footer(compact=True)
 
@@ -142,6 +148,10 @@ class DrillScreen(Screen):
 
     @on(CustomerTable.Chosen)
     def _chosen(self, event: CustomerTable.Chosen) -> None:
+        if self.app.listing.get(event.rid) is None:  # as of a day: a customer deleted since
+            self.app.notify(f"{event.rid} was deleted since; shift+x lists deleted customers", severity="warning",
+                            markup=False)
+            return
         self.app.open_customer(event.rid)
 
 
@@ -150,7 +160,8 @@ class ReportScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
-        *(Binding(key, f"show('{kind}')", kind.capitalize(), tooltip=f"The {kind} report") for kind, key in KEYS.items()),
+        *(Binding(key, f"show('{kind}')", kind.capitalize(), tooltip=f"The {kind} report", group=REPORT_KEYS)
+          for kind, key in KEYS.items()),
         Binding("x", "next_dim", "Dimension", tooltip="Switch the dimension the report is broken down by"),
         Binding("p", "next_period", "Period", tooltip="Switch the period: week, month, quarter, year"),
         Binding("t", "as_of", "As of", tooltip="The day the report is as of (from git history); empty for today"),
@@ -160,6 +171,8 @@ class ReportScreen(Screen):
     ReportScreen .bar { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     ReportScreen #headline { height: auto; padding: 0 1; }
     ReportScreen DataTable { height: 1fr; }
+    ReportScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
+    ReportScreen Footer.-compact KeyGroup.-compact { padding-left: 0; }
     """
 
     app: "CrmApp"
@@ -171,6 +184,7 @@ class ReportScreen(Screen):
         self.periods = {k: v[0] for k, v in PERIODS.items()}
         self.as_of: dt.date | None = None
         self.report: Report | None = None
+        self.then: dict[str, Summary] | None = None  # as of a day: each customer's summary of that day
         self.row_ids: list[tuple[str, tuple[str, ...]] | None] = []
 
     def compose(self) -> ComposeResult:
@@ -195,7 +209,7 @@ class ReportScreen(Screen):
                        period=self.periods.get(self.kind))
 
     def _describe(self) -> str:
-        parts = [self.kind]
+        parts = [] if self.kind == "by" else [self.kind]  # "by region", not "by by region"
         if self.dims.get(self.kind):
             parts.append(f"by {self.dims[self.kind]}")
         if self.kind in PERIODS:
@@ -227,12 +241,13 @@ class ReportScreen(Screen):
             with self.app.history_lock:
                 pop = population(self.app.ws, Filter(), today, as_of, progress=progress)
             report = build(kind, pop, opts)
+            then = {rid: card.summary for rid, (card, _) in pop.members.items()} if as_of else None
         except Exception as exc:  # shown on the screen; never ends the app
             if not worker.is_cancelled:
                 self.post_message(ReportFailed(exc))
             return
         if not worker.is_cancelled:
-            self.post_message(ReportReady(report, time.perf_counter() - started))
+            self.post_message(ReportReady(report, time.perf_counter() - started, then))
 
     def on_report_progress(self, message: ReportProgress) -> None:
         self._title(f"reading history: {message.done:,} of {message.total:,} versions…")
@@ -244,7 +259,7 @@ class ReportScreen(Screen):
         self.app.notify(str(message.error), severity="error", timeout=12, markup=False)
 
     def on_report_ready(self, message: ReportReady) -> None:
-        self.report = message.report
+        self.report, self.then = message.report, message.then
         self._title()
         rep = message.report
         self.query_one("#headline", Static).update(printable("  ".join(f"{k}: {cell(v, k)}" for k, v in rep.headline), one_line=False))
@@ -274,6 +289,8 @@ class ReportScreen(Screen):
             self.row_ids.append(None)
         if keep and keep < grid.row_count:
             grid.move_cursor(row=keep)
+        else:
+            self._to_figures(0)
 
     # ------------------------------------------------------------ keys
 
@@ -308,13 +325,20 @@ class ReportScreen(Screen):
 
         self.app.push_screen(DatePrompt(self.as_of.isoformat() if self.as_of else ""), chosen)
 
+    def _to_figures(self, start: int) -> bool:
+        """Move the cursor to the first row from `start` on that has customers behind it."""
+        row = next((i for i in range(start, len(self.row_ids)) if self.row_ids[i] is not None), None)
+        if row is not None:
+            self.query_one(DataTable).move_cursor(row=row)
+        return row is not None
+
     def action_drill(self) -> None:
         row = self.query_one(DataTable).cursor_row
         target = self.row_ids[row] if 0 <= row < len(self.row_ids) else None
-        if target is None:
-            self.app.notify("this row has no customers behind it; pick a row of figures", severity="warning")
+        if target is None:  # a heading, a total, a note: on to the next row of figures, quietly
+            self._to_figures(row + 1) or self._to_figures(0)
             return
-        self.app.push_screen(DrillScreen(*target))
+        self.app.push_screen(DrillScreen(*target, then=self.then, as_of=self.report.as_of if self.then else None))
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -28,7 +28,9 @@ SYNC_TOOLTIP = ("Sync with the team: commit hand edits, fetch, rebase, validate,
 SYNC_BINDING = Binding("s", "app.sync", "Sync", tooltip=SYNC_TOOLTIP)
 SYNC_KEY = Binding("s", "app.sync", "Sync", show=False, tooltip=SYNC_TOOLTIP)  # where the footer has no room
 SYNC_HELP = ("↑ commits to send, ↓ commits to bring in (as of the last fetch), hand edits not yet committed, "
-             "the time of the last sync, or the error that stopped it (s tries again).")
+             "the time of the last sync, or `sync error` (the notification, the tooltip and the other screens "
+             "say why; s tries again).")
+ERROR_WORDS = "sync error"  # the start of a failed sync's line; alone on the list's status line
 SHOWN_OTHERS = 5  # records named in the "changed by others" notification
 
 
@@ -48,7 +50,7 @@ def state_text(state: SyncState | None, today: dt.date, step: str = "", error: s
         return f"syncing: {step}…"
     error = error or (state.last_error if state else "") or ""
     if error:
-        return f"sync error: {error}"
+        return f"{ERROR_WORDS}: {error}"
     if state is None:
         return ""
     if state.branch is None:
@@ -89,9 +91,13 @@ class SyncStatus(Static):
     def refresh_state(self) -> None:
         app = self.app
         text = app.sync_line()
+        failed = not app.sync_step and text.startswith(ERROR_WORDS)
         self.set_class(bool(app.sync_step), "-busy")
-        self.set_class(not app.sync_step and text.startswith("sync error"), "-error")
-        self.display = bool(text) and (self.always or bool(app.sync_step) or text.startswith("sync error"))
+        self.set_class(failed, "-error")
+        self.display = bool(text) and (self.always or bool(app.sync_step) or failed)
+        self.tooltip = printable(text, one_line=True) if failed else None
+        if failed and self.always:
+            text = ERROR_WORDS  # beside the list's counts and legend: the notification and the tooltip say why
         self.update(Text(printable(text, one_line=True), no_wrap=True, overflow="ellipsis", end=""))
 
 
