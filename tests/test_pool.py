@@ -128,7 +128,7 @@ def test_the_claim_limit_refuses_one_more(team):
         ok(a, "claim", "free-0001")
         code, _, err = run(a, "claim", "free-0002")
         assert code == 1
-        assert "you own 1 customers, the claim limit (x-crm.pool.claim_limit: 1); release one first" in err
+        assert "you own 1 customer, the claim limit (x-crm.pool.claim_limit: 1); release one first" in err
         assert "owner" not in data(a, "free-0002")
         ok(a, "release", "free-0001")
         ok(a, "claim", "free-0002")

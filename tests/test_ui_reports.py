@@ -186,7 +186,7 @@ async def _drill_as_of(app):
         [gamma] = drill.rows.rows
         assert gamma.name == "Gamma Ltd" and gamma.stage == "quoted"  # won only on 2026-05-01
         assert app.listing.get(gamma.id).stage == "won"
-        assert str(drill.query_one("#drill-title").render()) == "Customers by region: Asia · as of 2026-04-15: 1 customers"
+        assert str(drill.query_one("#drill-title").render()) == "Customers by region: Asia · as of 2026-04-15: 1 customer"
         assert "quoted" in "\n".join(screen_lines(app))
         await pilot.press("escape")
         screen.query_one(DataTable).move_cursor(row=row_of(screen, "Europe"))

@@ -242,7 +242,7 @@ def claim(changes: Changes, rid: str, summaries: Iterable[Summary]) -> Change:
     rules = pool_rules(ws.schema)
     held = owned_by((s for s in summaries if s.id != rid), me)
     if held >= rules.claim_limit:
-        raise CrmError(f"you own {held} customers, the claim limit (x-crm.pool.claim_limit: {rules.claim_limit}); "
+        raise CrmError(f"you own {held} customer{'' if held == 1 else 's'}, the claim limit (x-crm.pool.claim_limit: {rules.claim_limit}); "
                        f"release one first (`crm release ID`)")
     if rules.cooldown_days:
         back = taken_back_from(ws, rid, add_days(today, -rules.cooldown_days).isoformat())

@@ -130,7 +130,7 @@ class DrillScreen(Screen):
         gone = len(self.ids) - len(found)
         note = f" · {gone} no longer in the workspace" if gone else ""
         when = f" · as of {self.as_of}" if self.as_of else ""
-        yield Static(printable(f"{self.heading}{when}: {len(found)} customers{note}", one_line=True), id="drill-title",
+        yield Static(printable(f"{self.heading}{when}: {len(found)} customer{'' if len(found) == 1 else 's'}{note}", one_line=True), id="drill-title",
                      markup=False)
         yield CustomerTable(self.rows, MAIN_COLUMNS, self.as_of or self.app.today(),
                             self.app.ws.rules.birthday_window_days, id="drill")
