@@ -150,3 +150,29 @@ def test_json_holds_whole_records_with_iso_dates(crm, workspace):
 def test_an_unwritable_output_is_a_one_line_error(crm, tmp_path):
     proc = crm("export", "-o", str(tmp_path / "no" / "such" / "dir.csv"))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "cannot write" in proc.stderr
+
+
+def test_xlsx_to_a_terminal_is_refused_and_a_pipe_gets_the_workbook(crm, workspace):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, side = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "tui", "export", "--format", "xlsx"], cwd=workspace, env=crm.env,
+                              stdin=subprocess.DEVNULL, stdout=side, stderr=subprocess.PIPE, timeout=120)
+        os.close(side)
+        shown = b""
+        try:
+            while chunk := os.read(main, 4096):
+                shown += chunk
+        except OSError:
+            pass
+    finally:
+        os.close(main)
+    assert proc.returncode == 2 and b"-o FILE" in proc.stderr, proc.stderr
+    assert b"PK" not in shown  # no zip on the terminal
+    piped = subprocess.run([sys.executable, "-m", "tui", "export", "--format", "xlsx"], cwd=workspace, env=crm.env,
+                           capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"PK\x03\x04")

@@ -158,9 +158,22 @@ def test_unmapped_columns_are_kept_and_the_dry_run_says_where_each_goes(crm, wor
     assert "年销售额 -> 年销售额 (kept as it is)" in proc.stdout
     assert "Lieblingsfarbe -> lieblingsfarbe (kept as it is)" in proc.stdout
     assert list((workspace / "records").glob("oslo-lys-*.yaml")) == []  # a dry run writes nothing
-    assert crm("import", str(sheet), "--map", "Lieblingsfarbe=colour").returncode == 0
+    assert crm("import", str(sheet), "--map", "Lieblingsfarbe=-").returncode == 0
     text = next((workspace / "records").glob("oslo-lys-*.yaml")).read_text(encoding="utf-8")
-    assert '"年销售额": 100万' in text and "colour: blå" in text
+    assert '"年销售额": 100万' in text and "blå" not in text
+
+
+def test_map_to_a_field_crm_does_not_know_is_refused_with_the_fields(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", ["客户名称", "国家"], [["Oslo Lys AS", "挪威"]])
+    head = git(workspace, "rev-parse", "HEAD")
+    proc = crm("import", str(sheet), "--map", "客户名称=bogusfield")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "bogusfield is not a field in schema.yaml" in proc.stderr
+    assert "grade, " in proc.stderr and "contacts.0.email" in proc.stderr and "order.amount" in proc.stderr
+    assert crm("import", str(sheet), "--map", "客户名称=nmae", "--dry-run").stderr.count("did you mean name") == 1
+    assert git(workspace, "rev-parse", "HEAD") == head
+    out = plan(crm, sheet, "--map", "国家=country", "--map", "客户名称=name")
+    assert [r["action"] for r in out["rows"]] == ["new"]
 
 
 def test_invalid_rows_say_why_and_the_rest_is_imported(crm, workspace, tmp_path):

@@ -13,6 +13,7 @@ the file become one customer. Re-running the same import finds nothing to change
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,7 @@ def map_columns(ws: Workspace, headers: list[str], overrides: dict[str, str]) ->
     if unknown:
         raise UsageError(f"--map {printable(unknown[0], True)}=...: the sheet has no such column; its columns are "
                          f"{', '.join(printable(h, True) for h in headers if h)}")
+    check_targets(ws, overrides)
     fields = set(ws.schema.order)
     taken: set[str] = set()
     columns = []
@@ -176,6 +178,24 @@ def map_columns(ws: Workspace, headers: list[str], overrides: dict[str, str]) ->
         taken.add(target)
         columns.append(Column(header, target, kind))
     return columns
+
+
+def map_targets(ws: Workspace) -> list[str]:
+    """The fields --map may send a column to: the schema's, its contacts' (contacts.0.KEY), and the import map's."""
+    contact = ((ws.schema.properties.get("contacts") or {}).get("items") or {}).get("properties") or {}
+    out = [*ws.schema.order, *(f"contacts.0.{k}" for k in contact), *SPECIAL, *header_map(ws).values()]
+    return [t for t in dict.fromkeys(out) if t not in (DERIVED, "contacts", "orders", "log", "conflicts", "merged_from")]
+
+
+def check_targets(ws: Workspace, overrides: dict[str, str]) -> None:
+    """A UsageError for --map HEADER=FIELD whose FIELD is none crm knows, listing those it knows (as `crm set` does)."""
+    known = map_targets(ws)
+    for header, target in overrides.items():
+        if target != SKIP and target not in known:
+            near = difflib.get_close_matches(target, known, n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise UsageError(f"--map {printable(header, True)}={printable(target, True)}: {printable(target, True)} is not a "
+                             f"field in schema.yaml; {hint}the fields are {', '.join(known)} (or - to skip the column)")
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
