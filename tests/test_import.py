@@ -421,3 +421,20 @@ def test_an_import_that_changes_nothing_leaves_a_pending_hand_edit_alone(crm, wo
     assert proc.returncode == 0 and "nothing to change" in proc.stdout, proc.stdout + proc.stderr
     assert git(workspace, "rev-parse", "HEAD") == head
     assert git(workspace, "status", "--porcelain").strip() == "M records/mueller-lichttechnik-7k3q.yaml"
+
+
+def _record(workspace: Path, prefix: str) -> str:
+    return next((workspace / "records").glob(f"{prefix}-*.yaml")).read_text(encoding="utf-8")
+
+
+def test_new_customers_get_crm_news_grade_and_first_stage_and_an_owner_only_when_given(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", ["客户名称", "国家", "业务员", "客户等级"],
+                      [["Oslo Lys AS", "挪威", "bob@example.com", ""], ["Bergen Lys AS", "挪威", "", "A"]])
+    assert crm("import", str(sheet), "--owner", "alice@example.com").returncode == 0
+    oslo, bergen = _record(workspace, "oslo-lys-as"), _record(workspace, "bergen-lys-as")
+    assert "owner: bob@example.com" in oslo and "grade: D" in oslo and "stage: lead" in oslo
+    assert "owner: alice@example.com" in bergen and "grade: A" in bergen and "stage: lead" in bergen
+    pool = write_csv(tmp_path / "p.csv", ["客户名称", "国家"], [["Tromsø Lys AS", "挪威"]])
+    assert crm("import", str(pool)).returncode == 0
+    tromso = _record(workspace, "tromso-lys-as")
+    assert "owner:" not in tromso and "grade: D" in tromso and "stage: lead" in tromso

@@ -25,6 +25,7 @@ from tui.core.display import printable, show_value
 from tui.core.duplicates import Matcher, profile, summaries_matcher
 from tui.core.errors import NothingToChange, UsageError
 from tui.core.identity import email_key, name_key, phone_e164
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, decode, digest_of, read_raw, read_record
 from tui.core.sheets import Sheet, read_sheet
 from tui.core.workspace import ID_PATTERN, Workspace
@@ -491,13 +492,18 @@ class _Planner:
         if "cooperation_years" in data:
             data.setdefault("cooperation_since", sv.years_before(self.today, data.pop("cooperation_years")))
         data.pop("_order_dated", None)
-        if self.owner and "owner" not in data:
-            data["owner"] = self.owner
+        self._defaults(data)
         self.news[rid] = data
         plan = RowPlan(line, "new", rid, name, tuple(k for k in data if not k.startswith("_")))
         self.rows_of[rid] = [plan]
         self.rows.append(plan)
         self.matcher.add_profile(known._replace(id=rid))  # what the profile reads of `data` is as it was matched
+
+    def _defaults(self, data: dict) -> None:
+        """What `crm new` gives a new customer: grade x-crm.new_grade and the first stage; its owner is the sheet's
+        owner column, else --owner, else none (the public pool)."""
+        for key, value in new_defaults(self.ws.schema, self.owner or "", pool=not self.owner).items():
+            data.setdefault(key, value)
 
     def _missing(self, target: str) -> str:
         column = next((c.header for c in self.columns if c.target == target), None)
