@@ -481,14 +481,15 @@ class _Planner:
             self.rows.append(RowPlan(line, "invalid", why=self._missing("name")))
             return
         known = profile("", data, self.ws.rules)
-        matches = self.matcher.candidates_of(known)
+        own_id = bool(given) and bool(ID_PATTERN.match(given))  # an id the file carries says which customer it is
+        matches = [] if own_id else self.matcher.candidates_of(known)
         if matches:
             self._to(matches[0].keep, line, data, by_id=False, why="; ".join(matches[0].reasons))
             return
         if not data.get("country"):
             self.rows.append(RowPlan(line, "invalid", name=name, why=self._missing("country")))
             return
-        rid = given if given and ID_PATTERN.match(given) else self._new_id(name)
+        rid = given if own_id else self._new_id(name)
         if "cooperation_years" in data:
             data.setdefault("cooperation_since", sv.years_before(self.today, data.pop("cooperation_years")))
         data.pop("_order_dated", None)
