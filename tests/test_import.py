@@ -438,3 +438,17 @@ def test_new_customers_get_crm_news_grade_and_first_stage_and_an_owner_only_when
     assert crm("import", str(pool)).returncode == 0
     tromso = _record(workspace, "tromso-lys-as")
     assert "owner:" not in tromso and "grade: D" in tromso and "stage: lead" in tromso
+
+
+NEWCOMER = ["编号", "客户名称", "联系人", "所在地区", "所属行业", "联系方式", "合作年限", "采购金额", "信用评级", "备注", "年销售额"]
+
+
+def test_an_email_under_a_phone_header_is_an_email_and_matches_the_contact_it_names(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", NEWCOMER, [["004", "Müller Lichttechnik", "Hans", "德国", "lighting",
+                                                      "h.mueller@mueller-licht.example", "", "1.5万美元", "A", "", ""]])
+    before = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    proc = crm("import", str(sheet))
+    assert proc.returncode == 0, proc.stderr
+    text = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    assert text.count("- name:") == before.count("- name:")  # no contact added
+    assert "phone: h.mueller" not in text and text.count("h.mueller@mueller-licht.example") == 1

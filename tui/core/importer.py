@@ -265,7 +265,10 @@ def row_data(columns: list[Column], values: list[Any], parsers: list, today: dt.
             problems.append(f"column {printable(column.header, True)}: {printable(exc, True)}")
             continue
         if column.target.startswith("contacts.0."):
-            contact[column.target[len("contacts.0."):]] = parsed
+            key = column.target[len("contacts.0."):]
+            if key in CONTACT_KEYS[1:] and _is_email(parsed):  # 联系方式 holds a phone or an email
+                key = "email" if "email" not in contact else key
+            contact[key] = parsed
         elif column.target == "order.amount":
             order["amount"], order["currency"] = parsed
         elif column.target == "order.date":
