@@ -452,3 +452,23 @@ def test_an_email_under_a_phone_header_is_an_email_and_matches_the_contact_it_na
     text = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
     assert text.count("- name:") == before.count("- name:")  # no contact added
     assert "phone: h.mueller" not in text and text.count("h.mueller@mueller-licht.example") == 1
+
+
+def test_rows_merged_in_one_file_add_their_orders_and_the_dry_run_names_what_they_lose(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", NEWCOMER, [
+        ["001", "ABC有限公司", "张三", "中国", "照明", "13800138000", "5年", "20,000美元", "AAA级", "老客户", "100万"],
+        ["002", "ABC有限公司", "李四", "中国", "照明", "13900139000", "3年", "15,000欧元", "AA级", "", "50万"]])
+    proc = crm("import", str(sheet), "--dry-run")
+    row3 = next(line for line in proc.stdout.splitlines() if line.startswith("row 3:"))
+    assert "kept number 001 (this row says 002)" in row3
+    assert "kept credit AAA (this row says AA)" in row3
+    assert "kept cooperation_since 2021-11-23 (this row says 3 years: 2023-11-23)" in row3
+    assert "kept 年销售额 100万 (this row says 50万)" in row3
+    assert crm("import", str(sheet)).returncode == 0
+    text = _record(workspace, "abc")
+    assert "amount: 20000\n    currency: USD" in text and "amount: 15000\n    currency: EUR" in text
+    assert "name: 张三" in text and "name: 李四" in text
+    head = git(workspace, "rev-parse", "HEAD")
+    again = crm("import", str(sheet))
+    assert "nothing to change" in again.stdout, again.stdout + again.stderr
+    assert git(workspace, "rev-parse", "HEAD") == head

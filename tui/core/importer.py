@@ -334,27 +334,46 @@ def _equal(old: Any, new: Any) -> bool:
     return isinstance(new, str) and not isinstance(old, (list, dict)) and old is not None and sv.clean(old) == new
 
 
-def merge_rows(base: dict, extra: dict) -> list[str]:
-    """Fold a later row of the same customer into `base` (a new customer's data): what it adds is taken,
-    what it says differently is left as the first row has it (returned, to show in the dry run)."""
+def _same_order(a: Any, b: dict) -> bool:
+    """One order twice: the same ref, date, amount and currency."""
+    return isinstance(a, dict) and all(_equal(a.get(k), b.get(k)) for k in ("ref", "date", "amount", "currency"))
+
+
+def _kept(where: str, old: Any, new: Any) -> str:
+    return f"kept {where} {show_value(old, 30)} (this row says {show_value(new, 30)})"
+
+
+def merge_rows(base: dict, extra: dict, today: dt.date) -> list[str]:
+    """Fold a later row of the same customer into `base` (a new customer's data): what it adds is taken (its
+    orders too), what it says differently is left as the first row has it (returned, to show in the dry run)."""
     kept = []
     for key, value in extra.items():
-        if key.startswith("_") or key == "cooperation_years":
+        if key.startswith("_"):
             continue
-        if key == "contacts":
+        if key == "cooperation_years":
+            since = sv.years_before(today, value)
+            if base.get("cooperation_since", since) != since:
+                kept.append(_kept("cooperation_since", base["cooperation_since"], f"{value} years: {since}"))
+            base.setdefault("cooperation_since", since)
+        elif key == "contacts":
             for contact in value:
                 i = _contact_index(base.get("contacts"), contact)
                 if i is None:
                     base.setdefault("contacts", []).append(contact)
-                else:
-                    for k, v in contact.items():
-                        base["contacts"][i].setdefault(k, v)
+                    continue
+                for k, v in contact.items():
+                    old = base["contacts"][i].setdefault(k, v)
+                    if not _equal(old, v):
+                        kept.append(_kept(f"contacts.{i}.{k}", old, v))
+        elif key == "orders":
+            orders = base.setdefault("orders", [])
+            orders += [o for o in value if not any(_same_order(x, o) for x in orders)]
         elif key in UNION:
             base[key] = list(dict.fromkeys([*(base.get(key) or []), *value]))
         elif key not in base:
             base[key] = value
-        elif not _equal(base[key], value) and key != "orders":
-            kept.append(f"{key} kept as {show_value(base[key], 30)} (this row says {show_value(value, 30)})")
+        elif not _equal(base[key], value):
+            kept.append(_kept(key, base[key], value))
     return kept
 
 
@@ -523,7 +542,7 @@ class _Planner:
 
     def _to(self, rid: str, line: int, data: dict, by_id: bool, why: str = "") -> None:
         if rid in self.news:
-            kept = merge_rows(self.news[rid], data)
+            kept = merge_rows(self.news[rid], data, self.today)
             self.matcher.add(rid, self.news[rid])
             plan = RowPlan(line, "duplicate", rid, str(self.news[rid].get("name", "")), why="; ".join([why] * bool(why) + kept))
             self.rows_of[rid].append(plan)
