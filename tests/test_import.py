@@ -472,3 +472,19 @@ def test_rows_merged_in_one_file_add_their_orders_and_the_dry_run_names_what_the
     again = crm("import", str(sheet))
     assert "nothing to change" in again.stdout, again.stdout + again.stderr
     assert git(workspace, "rev-parse", "HEAD") == head
+
+
+def test_rows_for_one_existing_customer_add_their_orders_and_name_what_they_lose(crm, workspace, tmp_path):
+    rows = [["Müller Lichttechnik", "DE", "h.mueller@mueller-licht.example", "USD 1,000", "B"],
+            ["Müller Lichttechnik", "DE", "h.mueller@mueller-licht.example", "EUR 2,000", "C"]]
+    sheet = write_csv(tmp_path / "c.csv", ["Company", "Country", "Email", "Order amount", "Grade"], rows)
+    proc = crm("import", str(sheet), "--dry-run")
+    row3 = next(line for line in proc.stdout.splitlines() if line.startswith("row 3:"))
+    assert "kept grade B (this row says C)" in row3, proc.stdout
+    assert crm("import", str(sheet)).returncode == 0
+    text = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    assert "amount: 1000\n    currency: USD" in text and "amount: 2000\n    currency: EUR" in text
+    assert "grade: B" in text
+    head = git(workspace, "rev-parse", "HEAD")
+    assert "nothing to change" in crm("import", str(sheet)).stdout
+    assert git(workspace, "rev-parse", "HEAD") == head

@@ -73,10 +73,11 @@ class RowPlan:
         name = show_value(self.name, 40)
         if self.action == "new":
             return f"new {self.rid} {name}"
+        kept = f"; {self.why}" if self.why else ""
         if self.action == "update":
-            return f"update {self.rid} ({name}): {', '.join(self.fields)}"
+            return f"update {self.rid} ({name}): {', '.join(self.fields)}{kept}"
         if self.action == "same":
-            return f"unchanged {self.rid} ({name})"
+            return f"unchanged {self.rid} ({name}){kept}"
         if self.action == "duplicate":
             return f"duplicate of {self.rid} ({name}), merged" + (f": {self.why}" if self.why else "")
         return f"invalid: {self.why}"
@@ -387,14 +388,23 @@ class Update:
         self.order = order
         self.today = today
         self.given: set[str] = set()  # fields an earlier row of this file gave: the first row wins, as in merge_rows
+        self.kept: list[str] = []  # what the last row said that an earlier row's value won over
 
     def apply(self, row: dict, by_id: bool) -> list[str]:
         """Splice in what `row` says differently; returns the changed field paths. EditError leaves the text as it was."""
         text, changed = self.text, []
+        self.kept = []
         for key, value in row.items():
-            if key.startswith("_") or (key == "name" and not by_id) or (key in self.given and key not in UNION):
+            if key.startswith("_") or (key == "name" and not by_id):
                 continue
             old = self.data.get(key)
+            if key == "orders" and key in self.given:
+                text = self._more_orders(text, value, changed)
+                continue
+            if key in self.given and key not in UNION:
+                if key != "cooperation_years" and not _equal(old, value):
+                    self.kept.append(_kept(key, old, value))
+                continue
             if key == "contacts":
                 text = self._contacts(text, value, changed)
             elif key == "orders":
@@ -436,7 +446,9 @@ class Update:
                 path = f"contacts.{i}.{k}"
                 if k in CONTACT_KEYS[1:] and k not in known[i] and _has_number(known[i], v):
                     continue  # the contact has this number already, under another kind
-                if path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
+                if path in self.given and not _equal(known[i].get(k), v):
+                    self.kept.append(_kept(path, known[i].get(k), v))
+                elif path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
                     text = self._set(text, ("contacts", i, k), v, changed)
                 self.given.add(path)
         return text
@@ -450,6 +462,14 @@ class Update:
         for k in ("amount", "currency") + (("date",) if dated else ()):
             if not _equal(orders[i].get(k), order[k]):
                 text = self._set(text, ("orders", i, k), order[k], changed)
+        return text
+
+    def _more_orders(self, text: str, orders: list[dict], changed: list[str]) -> str:
+        """A later row's orders: added unless the record has each already."""
+        for order in orders:
+            if not any(_same_order(o, order) for o in self._now(text).get("orders") or []):
+                changed.append("orders")
+                text = append_value(text, ("orders",), order, after=keys_before(self.order, "orders"))
         return text
 
     def _cooperation(self, text: str, count: int, changed: list[str]) -> str:
@@ -564,7 +584,8 @@ class _Planner:
             update.text, update.data = before, parse(before)[0]
             self.rows.append(RowPlan(line, "invalid", rid, name, why="; ".join(problems)))
             return
-        self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed))))
+        self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed)),
+                                 why="; ".join(update.kept)))
         self.applied.setdefault(rid, []).append((data, by_id))
 
     def _update(self, rid: str, data: dict, by_id: bool) -> Update:
