@@ -672,6 +672,19 @@ def plan_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None 
     return Plan(path.name, table, columns, planner.rows, new, updates)
 
 
+def file_stamp(path: Path) -> tuple[int, int, str] | None:
+    """Size, modification time and SHA-256 of a file, to tell whether it changed since a dry run; None when unreadable."""
+    import hashlib
+
+    try:
+        stat = path.stat()
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, digest
+
+
 def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None = None,
                mapping: dict[str, str] | None = None, owner: str | None = None, progress: Progress | None = None):
     """Import `path` as one commit; returns (plan, change). NothingToChange when the workspace already
