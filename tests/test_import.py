@@ -271,8 +271,9 @@ def test_a_failed_commit_leaves_no_file(workspace, tmp_path, monkeypatch):
 def test_vcards_import_as_customers_with_their_contacts(crm, workspace, tmp_path):
     cards = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ola Nordmann\r\nN:Nordmann;Ola;;;\r\nORG:Fjord Lys AS\r\n"
              "TEL;TYPE=WORK:+47 22 00 11 22\r\nEMAIL;TYPE=INTERNET:ola@fjordlys.example\r\nADR;TYPE=WORK:;;Kai 1;Bergen;;;Norway\r\n"
-             "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kari Berg\r\nN:Berg;Kari;;;\r\nORG:Fjord Lys AS\r\n"
-             "EMAIL;TYPE=INTERNET:kari@fjordlys.example\r\nADR;TYPE=WORK:;;;Bergen;;;NO\r\nEND:VCARD\r\n")
+             "UID:550e8400-e29b-41d4-a716-446655440000\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kari Berg\r\nN:Berg;Kari;;;\r\nORG:Fjord Lys AS\r\n"
+             "EMAIL;TYPE=INTERNET:kari@fjordlys.example\r\nADR;TYPE=WORK:;;;Bergen;;;NO\r\nUID:a1b2c3d4-e5f6-4a7b-8c9d-112233445566\r\n"
+             "END:VCARD\r\n")  # other programs' UIDs (UUIDs) name no customer: the cards are matched by their domain
     path = tmp_path / "contacts.vcf"
     path.write_text(cards, encoding="utf-8")
     assert crm("import", str(path)).stdout.strip() == "import contacts.vcf: 1 new, 0 updated, 0 skipped"

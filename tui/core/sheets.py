@@ -202,7 +202,10 @@ def _is_org(card) -> bool:
 
 def _crm_id(uid: str) -> str:
     """The customer id in a UID that `crm export` wrote (`ID-N`, N the contact's place); "" for any other UID."""
-    found = re.fullmatch(r"([a-z0-9]+(?:-[a-z0-9]+)*)-(\d+)", uid.strip())
+    uid = uid.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", uid):
+        return ""  # a UUID, as other programs write them: no customer id in it
+    found = re.fullmatch(r"([a-z0-9]+(?:-[a-z0-9]+)*)-(\d+)", uid)
     return found.group(1) if found else ""
 
 
