@@ -150,3 +150,71 @@ def test_json_holds_whole_records_with_iso_dates(crm, workspace):
 def test_an_unwritable_output_is_a_one_line_error(crm, tmp_path):
     proc = crm("export", "-o", str(tmp_path / "no" / "such" / "dir.csv"))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "cannot write" in proc.stderr
+
+
+def test_xlsx_to_a_terminal_is_refused_and_a_pipe_gets_the_workbook(crm, workspace):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, side = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "tui", "export", "--format", "xlsx"], cwd=workspace, env=crm.env,
+                              stdin=subprocess.DEVNULL, stdout=side, stderr=subprocess.PIPE, timeout=120)
+        os.close(side)
+        shown = b""
+        try:
+            while chunk := os.read(main, 4096):
+                shown += chunk
+        except OSError:
+            pass
+    finally:
+        os.close(main)
+    assert proc.returncode == 2 and b"-o FILE" in proc.stderr, proc.stderr
+    assert b"PK" not in shown  # no zip on the terminal
+    piped = subprocess.run([sys.executable, "-m", "tui", "export", "--format", "xlsx"], cwd=workspace, env=crm.env,
+                           capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"PK\x03\x04")
+
+
+def _twin(crm) -> str:
+    """A second Mueller Lichttechnik with no contacts and the first one's domain: matching would take it for the first."""
+    proc = crm("new", "Mueller Lichttechnik", "--country", "DE", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    rid = proc.stdout.split()[-1]
+    _set(crm, rid, "website", "https://www.mueller-licht.example")
+    return rid
+
+
+def test_a_vcard_reimport_goes_to_the_customer_its_uid_names_and_adds_no_company_contact(crm, workspace, tmp_path):
+    twin = _twin(crm)
+    for version in ("3.0", "4.0"):
+        out = tmp_path / f"all-{version}.vcf"
+        assert crm("export", "--vcard-version", version, "-o", str(out)).returncode == 0
+        text = out.read_text(encoding="utf-8")
+        card = next(c for c in text.split("END:VCARD") if f"UID:{twin}-0" in c)
+        assert "FN:Mueller Lichttechnik" in card and "N:Lichttechnik" not in card
+        assert ("X-ABSHOWAS:COMPANY" in card.upper()) if version == "3.0" else ("KIND:org" in card)
+        head = git(workspace, "rev-parse", "HEAD")
+        plan = json.loads(crm("import", str(out), "--dry-run", "--json").stdout)
+        assert {(r["id"], r["action"]) for r in plan["rows"] if r["id"] in (twin, MUELLER)} == {(twin, "same"), (MUELLER, "same")}
+        again = crm("import", str(out))
+        assert "nothing to change" in again.stdout, (version, again.stdout, again.stderr)
+        assert git(workspace, "rev-parse", "HEAD") == head
+    assert "contacts" not in (workspace / "records" / f"{twin}.yaml").read_text(encoding="utf-8")
+
+
+def test_an_id_column_wins_over_matching_also_in_an_empty_workspace(crm, workspace, tmp_path):
+    twin = _twin(crm)
+    out = tmp_path / "all.csv"
+    assert crm("export", "--country", "DE", "-o", str(out)).returncode == 0
+    fresh = make_repo(tmp_path / "fresh")
+    shutil.copy(ROOT / "schema.yaml", fresh / "schema.yaml")
+    (fresh / "records").mkdir()
+    (fresh / "records" / ".gitkeep").write_text("")
+    git(fresh, "add", "-A")
+    git(fresh, "commit", "-q", "-m", "empty")
+    proc = CLI(fresh)("import", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert {twin, MUELLER} <= {p.stem for p in (fresh / "records").glob("*.yaml")}

@@ -158,9 +158,22 @@ def test_unmapped_columns_are_kept_and_the_dry_run_says_where_each_goes(crm, wor
     assert "年销售额 -> 年销售额 (kept as it is)" in proc.stdout
     assert "Lieblingsfarbe -> lieblingsfarbe (kept as it is)" in proc.stdout
     assert list((workspace / "records").glob("oslo-lys-*.yaml")) == []  # a dry run writes nothing
-    assert crm("import", str(sheet), "--map", "Lieblingsfarbe=colour").returncode == 0
+    assert crm("import", str(sheet), "--map", "Lieblingsfarbe=-").returncode == 0
     text = next((workspace / "records").glob("oslo-lys-*.yaml")).read_text(encoding="utf-8")
-    assert '"年销售额": 100万' in text and "colour: blå" in text
+    assert '"年销售额": 100万' in text and "blå" not in text
+
+
+def test_map_to_a_field_crm_does_not_know_is_refused_with_the_fields(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", ["客户名称", "国家"], [["Oslo Lys AS", "挪威"]])
+    head = git(workspace, "rev-parse", "HEAD")
+    proc = crm("import", str(sheet), "--map", "客户名称=bogusfield")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "bogusfield is not a field in schema.yaml" in proc.stderr
+    assert "grade, " in proc.stderr and "contacts.0.email" in proc.stderr and "order.amount" in proc.stderr
+    assert crm("import", str(sheet), "--map", "客户名称=nmae", "--dry-run").stderr.count("did you mean name") == 1
+    assert git(workspace, "rev-parse", "HEAD") == head
+    out = plan(crm, sheet, "--map", "国家=country", "--map", "客户名称=name")
+    assert [r["action"] for r in out["rows"]] == ["new"]
 
 
 def test_invalid_rows_say_why_and_the_rest_is_imported(crm, workspace, tmp_path):
@@ -258,8 +271,9 @@ def test_a_failed_commit_leaves_no_file(workspace, tmp_path, monkeypatch):
 def test_vcards_import_as_customers_with_their_contacts(crm, workspace, tmp_path):
     cards = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ola Nordmann\r\nN:Nordmann;Ola;;;\r\nORG:Fjord Lys AS\r\n"
              "TEL;TYPE=WORK:+47 22 00 11 22\r\nEMAIL;TYPE=INTERNET:ola@fjordlys.example\r\nADR;TYPE=WORK:;;Kai 1;Bergen;;;Norway\r\n"
-             "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kari Berg\r\nN:Berg;Kari;;;\r\nORG:Fjord Lys AS\r\n"
-             "EMAIL;TYPE=INTERNET:kari@fjordlys.example\r\nADR;TYPE=WORK:;;;Bergen;;;NO\r\nEND:VCARD\r\n")
+             "UID:550e8400-e29b-41d4-a716-446655440000\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kari Berg\r\nN:Berg;Kari;;;\r\nORG:Fjord Lys AS\r\n"
+             "EMAIL;TYPE=INTERNET:kari@fjordlys.example\r\nADR;TYPE=WORK:;;;Bergen;;;NO\r\nUID:a1b2c3d4-e5f6-4a7b-8c9d-112233445566\r\n"
+             "END:VCARD\r\n")  # other programs' UIDs (UUIDs) name no customer: the cards are matched by their domain
     path = tmp_path / "contacts.vcf"
     path.write_text(cards, encoding="utf-8")
     assert crm("import", str(path)).stdout.strip() == "import contacts.vcf: 1 new, 0 updated, 0 skipped"
@@ -408,3 +422,70 @@ def test_an_import_that_changes_nothing_leaves_a_pending_hand_edit_alone(crm, wo
     assert proc.returncode == 0 and "nothing to change" in proc.stdout, proc.stdout + proc.stderr
     assert git(workspace, "rev-parse", "HEAD") == head
     assert git(workspace, "status", "--porcelain").strip() == "M records/mueller-lichttechnik-7k3q.yaml"
+
+
+def _record(workspace: Path, prefix: str) -> str:
+    return next((workspace / "records").glob(f"{prefix}-*.yaml")).read_text(encoding="utf-8")
+
+
+def test_new_customers_get_crm_news_grade_and_first_stage_and_an_owner_only_when_given(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", ["客户名称", "国家", "业务员", "客户等级"],
+                      [["Oslo Lys AS", "挪威", "bob@example.com", ""], ["Bergen Lys AS", "挪威", "", "A"]])
+    assert crm("import", str(sheet), "--owner", "alice@example.com").returncode == 0
+    oslo, bergen = _record(workspace, "oslo-lys-as"), _record(workspace, "bergen-lys-as")
+    assert "owner: bob@example.com" in oslo and "grade: D" in oslo and "stage: lead" in oslo
+    assert "owner: alice@example.com" in bergen and "grade: A" in bergen and "stage: lead" in bergen
+    pool = write_csv(tmp_path / "p.csv", ["客户名称", "国家"], [["Tromsø Lys AS", "挪威"]])
+    assert crm("import", str(pool)).returncode == 0
+    tromso = _record(workspace, "tromso-lys-as")
+    assert "owner:" not in tromso and "grade: D" in tromso and "stage: lead" in tromso
+
+
+NEWCOMER = ["编号", "客户名称", "联系人", "所在地区", "所属行业", "联系方式", "合作年限", "采购金额", "信用评级", "备注", "年销售额"]
+
+
+def test_an_email_under_a_phone_header_is_an_email_and_matches_the_contact_it_names(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", NEWCOMER, [["004", "Müller Lichttechnik", "Hans", "德国", "lighting",
+                                                      "h.mueller@mueller-licht.example", "", "1.5万美元", "A", "", ""]])
+    before = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    proc = crm("import", str(sheet))
+    assert proc.returncode == 0, proc.stderr
+    text = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    assert text.count("- name:") == before.count("- name:")  # no contact added
+    assert "phone: h.mueller" not in text and text.count("h.mueller@mueller-licht.example") == 1
+
+
+def test_rows_merged_in_one_file_add_their_orders_and_the_dry_run_names_what_they_lose(crm, workspace, tmp_path):
+    sheet = write_csv(tmp_path / "c.csv", NEWCOMER, [
+        ["001", "ABC有限公司", "张三", "中国", "照明", "13800138000", "5年", "20,000美元", "AAA级", "老客户", "100万"],
+        ["002", "ABC有限公司", "李四", "中国", "照明", "13900139000", "3年", "15,000欧元", "AA级", "", "50万"]])
+    proc = crm("import", str(sheet), "--dry-run")
+    row3 = next(line for line in proc.stdout.splitlines() if line.startswith("row 3:"))
+    assert "kept number 001 (this row says 002)" in row3
+    assert "kept credit AAA (this row says AA)" in row3
+    assert "kept cooperation_since 2021-11-23 (this row says 3 years: 2023-11-23)" in row3
+    assert "kept 年销售额 100万 (this row says 50万)" in row3
+    assert crm("import", str(sheet)).returncode == 0
+    text = _record(workspace, "abc")
+    assert "amount: 20000\n    currency: USD" in text and "amount: 15000\n    currency: EUR" in text
+    assert "name: 张三" in text and "name: 李四" in text
+    head = git(workspace, "rev-parse", "HEAD")
+    again = crm("import", str(sheet))
+    assert "nothing to change" in again.stdout, again.stdout + again.stderr
+    assert git(workspace, "rev-parse", "HEAD") == head
+
+
+def test_rows_for_one_existing_customer_add_their_orders_and_name_what_they_lose(crm, workspace, tmp_path):
+    rows = [["Müller Lichttechnik", "DE", "h.mueller@mueller-licht.example", "USD 1,000", "B"],
+            ["Müller Lichttechnik", "DE", "h.mueller@mueller-licht.example", "EUR 2,000", "C"]]
+    sheet = write_csv(tmp_path / "c.csv", ["Company", "Country", "Email", "Order amount", "Grade"], rows)
+    proc = crm("import", str(sheet), "--dry-run")
+    row3 = next(line for line in proc.stdout.splitlines() if line.startswith("row 3:"))
+    assert "kept grade B (this row says C)" in row3, proc.stdout
+    assert crm("import", str(sheet)).returncode == 0
+    text = (workspace / "records" / "mueller-lichttechnik-7k3q.yaml").read_text(encoding="utf-8")
+    assert "amount: 1000\n    currency: USD" in text and "amount: 2000\n    currency: EUR" in text
+    assert "grade: B" in text
+    head = git(workspace, "rev-parse", "HEAD")
+    assert "nothing to change" in crm("import", str(sheet)).stdout
+    assert git(workspace, "rev-parse", "HEAD") == head

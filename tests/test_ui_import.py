@@ -115,3 +115,26 @@ def test_a_missing_file_is_said_on_the_screen(ws):
 def test_import_screen_snapshot(ws, snap_compare):
     app = CrmApp(ws, today, watch_interval=None)
     assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: dry_run(app, pilot))
+
+
+def test_y_refuses_a_file_changed_since_the_dry_run_and_enter_shows_it_again(ws):
+    async def run():
+        app = CrmApp(ws, today, watch_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            head = git(ws, "rev-parse", "HEAD")
+            screen = await dry_run(app, pilot)
+            with open("customers.csv", "a", encoding="utf-8") as fh:
+                fh.write("Nordlicht GmbH,德国,Jan,jan@nordlicht.example,A\n")
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert "the file changed since the dry run; press enter to see it again" in " ".join(screen_text(app).split())
+            assert git(ws, "rev-parse", "HEAD") == head and isinstance(app.screen, ImportScreen)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            table = screen.query_one(DataTable)
+            assert [str(table.get_row_at(i)[2]) for i in range(table.row_count)][-1] == "Nordlicht GmbH"
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert last_commit(ws) == "import customers.csv: 2 new, 0 updated, 1 skipped"
+
+    asyncio.run(run())

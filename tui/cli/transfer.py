@@ -21,8 +21,8 @@ def register(sub) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--sheet", metavar="NAME", help="the sheet of a workbook to read (default: the first)")
     p.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
-                   help="send a column to a field (contacts.0.phone, or any new key); HEADER=- skips it; repeatable")
-    p.add_argument("--owner", metavar="EMAIL", help="owner of the new customers the file gives no owner")
+                   help="send a column to a field of schema.yaml (grade, contacts.0.phone, order.amount...; another name is refused, listing them); HEADER=- skips it; repeatable")
+    p.add_argument("--owner", metavar="EMAIL", help="owner of the new customers whose row names no owner (without it: the public pool); new customers get grade x-crm.new_grade and the first stage, as with crm new")
     p.add_argument("--dry-run", action="store_true", help="show what would happen, row by row; change nothing")
     p.add_argument("--json", action="store_true", help="the plan as JSON")
     p.set_defaults(func=cmd_import)

@@ -159,10 +159,15 @@ def _card(c: Customer, contact: dict, index: int, version: str):
     import vobject
 
     card = vobject.vCard()
+    person = bool(contact.get("name"))
     name = str(contact.get("name") or c.summary.name)
     card.add("fn").value = name
-    parts = name.rsplit(" ", 1)
-    card.add("n").value = vobject.vcard.Name(family=parts[-1], given=parts[0] if len(parts) > 1 else "")
+    if person:
+        parts = name.rsplit(" ", 1)
+        card.add("n").value = vobject.vcard.Name(family=parts[-1], given=parts[0] if len(parts) > 1 else "")
+    elif version == "3.0":  # 3.0 requires N: an empty one, and Apple's mark that the card is a company
+        card.add("n").value = vobject.vcard.Name()
+        card.add("x-abshowas").value = "COMPANY"
     card.add("org").value = [c.summary.name]
     if contact.get("role"):
         card.add("title").value = str(contact["role"])
@@ -185,13 +190,13 @@ def _card(c: Customer, contact: dict, index: int, version: str):
                                                       country=str(c.data.get("country") or ""))
     card.add("uid").value = f"{c.summary.id}-{index}"  # stable, so a phone updates the card on a second export
     if version == "4.0":
-        card.add("kind").value = "individual"
+        card.add("kind").value = "individual" if person else "org"
     card.add("version").value = version
     return card
 
 
 def write_vcards(out: IO[str], rows: Iterable[Customer], version: str = "3.0") -> int:
-    """One vCard per contact, its company as ORG (a customer with no contacts gets one card of its own)."""
+    """One vCard per contact, its company as ORG (a customer with no contacts gets one organisation card)."""
     n = 0
     for c in rows:
         contacts = [x for x in (c.data.get("contacts") or []) if isinstance(x, dict)] or [{}]

@@ -13,6 +13,7 @@ the file become one customer. Re-running the same import finds nothing to change
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from tui.core.display import printable, show_value
 from tui.core.duplicates import Matcher, profile, summaries_matcher
 from tui.core.errors import NothingToChange, UsageError
 from tui.core.identity import email_key, name_key, phone_e164
+from tui.core.newcustomer import new_defaults
 from tui.core.record import Record, check_text, decode, digest_of, read_raw, read_record
 from tui.core.sheets import Sheet, read_sheet
 from tui.core.workspace import ID_PATTERN, Workspace
@@ -71,10 +73,11 @@ class RowPlan:
         name = show_value(self.name, 40)
         if self.action == "new":
             return f"new {self.rid} {name}"
+        kept = f"; {self.why}" if self.why else ""
         if self.action == "update":
-            return f"update {self.rid} ({name}): {', '.join(self.fields)}"
+            return f"update {self.rid} ({name}): {', '.join(self.fields)}{kept}"
         if self.action == "same":
-            return f"unchanged {self.rid} ({name})"
+            return f"unchanged {self.rid} ({name}){kept}"
         if self.action == "duplicate":
             return f"duplicate of {self.rid} ({name}), merged" + (f": {self.why}" if self.why else "")
         return f"invalid: {self.why}"
@@ -154,6 +157,7 @@ def map_columns(ws: Workspace, headers: list[str], overrides: dict[str, str]) ->
     if unknown:
         raise UsageError(f"--map {printable(unknown[0], True)}=...: the sheet has no such column; its columns are "
                          f"{', '.join(printable(h, True) for h in headers if h)}")
+    check_targets(ws, overrides)
     fields = set(ws.schema.order)
     taken: set[str] = set()
     columns = []
@@ -176,6 +180,24 @@ def map_columns(ws: Workspace, headers: list[str], overrides: dict[str, str]) ->
         taken.add(target)
         columns.append(Column(header, target, kind))
     return columns
+
+
+def map_targets(ws: Workspace) -> list[str]:
+    """The fields --map may send a column to: the schema's, its contacts' (contacts.0.KEY), and the import map's."""
+    contact = ((ws.schema.properties.get("contacts") or {}).get("items") or {}).get("properties") or {}
+    out = [*ws.schema.order, *(f"contacts.0.{k}" for k in contact), *SPECIAL, *header_map(ws).values()]
+    return [t for t in dict.fromkeys(out) if t not in (DERIVED, "contacts", "orders", "log", "conflicts", "merged_from")]
+
+
+def check_targets(ws: Workspace, overrides: dict[str, str]) -> None:
+    """A UsageError for --map HEADER=FIELD whose FIELD is none crm knows, listing those it knows (as `crm set` does)."""
+    known = map_targets(ws)
+    for header, target in overrides.items():
+        if target != SKIP and target not in known:
+            near = difflib.get_close_matches(target, known, n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise UsageError(f"--map {printable(header, True)}={printable(target, True)}: {printable(target, True)} is not a "
+                             f"field in schema.yaml; {hint}the fields are {', '.join(known)} (or - to skip the column)")
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -244,7 +266,10 @@ def row_data(columns: list[Column], values: list[Any], parsers: list, today: dt.
             problems.append(f"column {printable(column.header, True)}: {printable(exc, True)}")
             continue
         if column.target.startswith("contacts.0."):
-            contact[column.target[len("contacts.0."):]] = parsed
+            key = column.target[len("contacts.0."):]
+            if key in CONTACT_KEYS[1:] and _is_email(parsed):  # 联系方式 holds a phone or an email
+                key = "email" if "email" not in contact else key
+            contact[key] = parsed
         elif column.target == "order.amount":
             order["amount"], order["currency"] = parsed
         elif column.target == "order.date":
@@ -310,27 +335,46 @@ def _equal(old: Any, new: Any) -> bool:
     return isinstance(new, str) and not isinstance(old, (list, dict)) and old is not None and sv.clean(old) == new
 
 
-def merge_rows(base: dict, extra: dict) -> list[str]:
-    """Fold a later row of the same customer into `base` (a new customer's data): what it adds is taken,
-    what it says differently is left as the first row has it (returned, to show in the dry run)."""
+def _same_order(a: Any, b: dict) -> bool:
+    """One order twice: the same ref, date, amount and currency."""
+    return isinstance(a, dict) and all(_equal(a.get(k), b.get(k)) for k in ("ref", "date", "amount", "currency"))
+
+
+def _kept(where: str, old: Any, new: Any) -> str:
+    return f"kept {where} {show_value(old, 30)} (this row says {show_value(new, 30)})"
+
+
+def merge_rows(base: dict, extra: dict, today: dt.date) -> list[str]:
+    """Fold a later row of the same customer into `base` (a new customer's data): what it adds is taken (its
+    orders too), what it says differently is left as the first row has it (returned, to show in the dry run)."""
     kept = []
     for key, value in extra.items():
-        if key.startswith("_") or key == "cooperation_years":
+        if key.startswith("_"):
             continue
-        if key == "contacts":
+        if key == "cooperation_years":
+            since = sv.years_before(today, value)
+            if base.get("cooperation_since", since) != since:
+                kept.append(_kept("cooperation_since", base["cooperation_since"], f"{value} years: {since}"))
+            base.setdefault("cooperation_since", since)
+        elif key == "contacts":
             for contact in value:
                 i = _contact_index(base.get("contacts"), contact)
                 if i is None:
                     base.setdefault("contacts", []).append(contact)
-                else:
-                    for k, v in contact.items():
-                        base["contacts"][i].setdefault(k, v)
+                    continue
+                for k, v in contact.items():
+                    old = base["contacts"][i].setdefault(k, v)
+                    if not _equal(old, v):
+                        kept.append(_kept(f"contacts.{i}.{k}", old, v))
+        elif key == "orders":
+            orders = base.setdefault("orders", [])
+            orders += [o for o in value if not any(_same_order(x, o) for x in orders)]
         elif key in UNION:
             base[key] = list(dict.fromkeys([*(base.get(key) or []), *value]))
         elif key not in base:
             base[key] = value
-        elif not _equal(base[key], value) and key != "orders":
-            kept.append(f"{key} kept as {show_value(base[key], 30)} (this row says {show_value(value, 30)})")
+        elif not _equal(base[key], value):
+            kept.append(_kept(key, base[key], value))
     return kept
 
 
@@ -344,14 +388,23 @@ class Update:
         self.order = order
         self.today = today
         self.given: set[str] = set()  # fields an earlier row of this file gave: the first row wins, as in merge_rows
+        self.kept: list[str] = []  # what the last row said that an earlier row's value won over
 
     def apply(self, row: dict, by_id: bool) -> list[str]:
         """Splice in what `row` says differently; returns the changed field paths. EditError leaves the text as it was."""
         text, changed = self.text, []
+        self.kept = []
         for key, value in row.items():
-            if key.startswith("_") or (key == "name" and not by_id) or (key in self.given and key not in UNION):
+            if key.startswith("_") or (key == "name" and not by_id):
                 continue
             old = self.data.get(key)
+            if key == "orders" and key in self.given:
+                text = self._more_orders(text, value, changed)
+                continue
+            if key in self.given and key not in UNION:
+                if key != "cooperation_years" and not _equal(old, value):
+                    self.kept.append(_kept(key, old, value))
+                continue
             if key == "contacts":
                 text = self._contacts(text, value, changed)
             elif key == "orders":
@@ -393,7 +446,9 @@ class Update:
                 path = f"contacts.{i}.{k}"
                 if k in CONTACT_KEYS[1:] and k not in known[i] and _has_number(known[i], v):
                     continue  # the contact has this number already, under another kind
-                if path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
+                if path in self.given and not _equal(known[i].get(k), v):
+                    self.kept.append(_kept(path, known[i].get(k), v))
+                elif path not in self.given and not _equal(known[i].get(k), v) and not (k == "name" and known[i].get(k)):
                     text = self._set(text, ("contacts", i, k), v, changed)
                 self.given.add(path)
         return text
@@ -407,6 +462,14 @@ class Update:
         for k in ("amount", "currency") + (("date",) if dated else ()):
             if not _equal(orders[i].get(k), order[k]):
                 text = self._set(text, ("orders", i, k), order[k], changed)
+        return text
+
+    def _more_orders(self, text: str, orders: list[dict], changed: list[str]) -> str:
+        """A later row's orders: added unless the record has each already."""
+        for order in orders:
+            if not any(_same_order(o, order) for o in self._now(text).get("orders") or []):
+                changed.append("orders")
+                text = append_value(text, ("orders",), order, after=keys_before(self.order, "orders"))
         return text
 
     def _cooperation(self, text: str, count: int, changed: list[str]) -> str:
@@ -460,24 +523,30 @@ class _Planner:
             self.rows.append(RowPlan(line, "invalid", why=self._missing("name")))
             return
         known = profile("", data, self.ws.rules)
-        matches = self.matcher.candidates_of(known)
+        own_id = bool(given) and bool(ID_PATTERN.match(given))  # an id the file carries says which customer it is
+        matches = [] if own_id else self.matcher.candidates_of(known)
         if matches:
             self._to(matches[0].keep, line, data, by_id=False, why="; ".join(matches[0].reasons))
             return
         if not data.get("country"):
             self.rows.append(RowPlan(line, "invalid", name=name, why=self._missing("country")))
             return
-        rid = given if given and ID_PATTERN.match(given) else self._new_id(name)
+        rid = given if own_id else self._new_id(name)
         if "cooperation_years" in data:
             data.setdefault("cooperation_since", sv.years_before(self.today, data.pop("cooperation_years")))
         data.pop("_order_dated", None)
-        if self.owner and "owner" not in data:
-            data["owner"] = self.owner
+        self._defaults(data)
         self.news[rid] = data
         plan = RowPlan(line, "new", rid, name, tuple(k for k in data if not k.startswith("_")))
         self.rows_of[rid] = [plan]
         self.rows.append(plan)
         self.matcher.add_profile(known._replace(id=rid))  # what the profile reads of `data` is as it was matched
+
+    def _defaults(self, data: dict) -> None:
+        """What `crm new` gives a new customer: grade x-crm.new_grade and the first stage; its owner is the sheet's
+        owner column, else --owner, else none (the public pool)."""
+        for key, value in new_defaults(self.ws.schema, self.owner or "", pool=not self.owner).items():
+            data.setdefault(key, value)
 
     def _missing(self, target: str) -> str:
         column = next((c.header for c in self.columns if c.target == target), None)
@@ -493,7 +562,7 @@ class _Planner:
 
     def _to(self, rid: str, line: int, data: dict, by_id: bool, why: str = "") -> None:
         if rid in self.news:
-            kept = merge_rows(self.news[rid], data)
+            kept = merge_rows(self.news[rid], data, self.today)
             self.matcher.add(rid, self.news[rid])
             plan = RowPlan(line, "duplicate", rid, str(self.news[rid].get("name", "")), why="; ".join([why] * bool(why) + kept))
             self.rows_of[rid].append(plan)
@@ -515,7 +584,8 @@ class _Planner:
             update.text, update.data = before, parse(before)[0]
             self.rows.append(RowPlan(line, "invalid", rid, name, why="; ".join(problems)))
             return
-        self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed))))
+        self.rows.append(RowPlan(line, "update" if changed else "same", rid, name, tuple(dict.fromkeys(changed)),
+                                 why="; ".join(update.kept)))
         self.applied.setdefault(rid, []).append((data, by_id))
 
     def _update(self, rid: str, data: dict, by_id: bool) -> Update:
@@ -600,6 +670,19 @@ def plan_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None 
             progress("reading", n, total)
     new, updates = planner.finish()
     return Plan(path.name, table, columns, planner.rows, new, updates)
+
+
+def file_stamp(path: Path) -> tuple[int, int, str] | None:
+    """Size, modification time and SHA-256 of a file, to tell whether it changed since a dry run; None when unreadable."""
+    import hashlib
+
+    try:
+        stat = path.stat()
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, digest
 
 
 def run_import(ws: Workspace, path: Path, *, today: dt.date, sheet: str | None = None,

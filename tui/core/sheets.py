@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def read_workbook(path: Path, sheet: str | None) -> Sheet:
 
 # ------------------------------------------------------------------ vCard
 
-VCARD_HEADERS = ["Company", "Contact", "Position", "Phone", "Mobile", "Email", "Birthday", "Website", "Address",
+VCARD_HEADERS = ["id", "Company", "Contact", "Position", "Phone", "Mobile", "Email", "Birthday", "Website", "Address",
                  "City", "Country", "Notes"]
 
 
@@ -186,10 +187,26 @@ def _card_row(card) -> list[str]:
         street = ", ".join(p for p in (_join(a.street), _join(a.region), _join(a.code)) if p)
         city, country_name = _join(a.city), _join(a.country)
     bday = _values(card, "bday")
-    return [company or (fn[0] if fn else ""), fn[0] if fn else "", _first(_values(card, "title")),
+    person = "" if _is_org(card) else (fn[0] if fn else "")
+    return [_crm_id(_first(_values(card, "uid"))), company or (fn[0] if fn else ""), person, _first(_values(card, "title")),
             phones[0] if phones else "", mobiles[0] if mobiles else "", _first(_values(card, "email")),
             str(bday[0]) if bday else "", _first(_values(card, "url")), street, city, country_name,
             _first(_values(card, "note"))]
+
+
+def _is_org(card) -> bool:
+    """A card of a company, not a person (vCard 4 KIND:org; Apple's X-ABShowAs:COMPANY in 3.0)."""
+    return (_first(_values(card, "kind")).lower() == "org"
+            or _first(_values(card, "x-abshowas")).upper() == "COMPANY")
+
+
+def _crm_id(uid: str) -> str:
+    """The customer id in a UID that `crm export` wrote (`ID-N`, N the contact's place); "" for any other UID."""
+    uid = uid.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", uid):
+        return ""  # a UUID, as other programs write them: no customer id in it
+    found = re.fullmatch(r"([a-z0-9]+(?:-[a-z0-9]+)*)-(\d+)", uid)
+    return found.group(1) if found else ""
 
 
 def _join(part: Any) -> str:

@@ -46,6 +46,7 @@ class ImportScreen(Screen):
         super().__init__()
         self.path = path
         self.plan: Plan | None = None
+        self.planned: tuple[Path, tuple | None] | None = None  # the dry run's file and its stamp (file_stamp)
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -90,15 +91,17 @@ class ImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="import")
     def dry_run(self, path: str) -> None:
-        from tui.core.importer import plan_import
+        from tui.core.importer import file_stamp, plan_import
 
         self.app.call_from_thread(self._start, "Reading the file…")
+        file = Path(path).expanduser()
+        stamp = file_stamp(file)  # before reading: a change while the dry run reads counts as a change
         try:
-            plan = plan_import(self.app.ws, Path(path).expanduser(), today=self.app.today(), progress=self._progress)
+            plan = plan_import(self.app.ws, file, today=self.app.today(), progress=self._progress)
         except CrmError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._show, plan)
+        self.app.call_from_thread(self._show, plan, (file, stamp))
 
     def _failed(self, message: str) -> None:
         self.busy = False
@@ -106,10 +109,11 @@ class ImportScreen(Screen):
         self.query_one(ProgressBar).display = False
         self.query_one("#import-summary", Static).update(printable(message))
         self.refresh_bindings()
+        self.query_one(Input).focus()  # enter there runs the dry run again
 
-    def _show(self, plan: "Plan") -> None:
+    def _show(self, plan: "Plan", planned: tuple[Path, tuple | None]) -> None:
         self.busy = False
-        self.plan = plan
+        self.plan, self.planned = plan, planned
         self.query_one(ProgressBar).display = False
         table = self.query_one(DataTable)
         table.clear()
@@ -127,16 +131,21 @@ class ImportScreen(Screen):
         table.focus()
 
     def action_confirm(self) -> None:
-        if self.plan is not None and not self.busy:
-            self.run_import(self.query_one(Input).value.strip())
+        if self.plan is not None and self.planned is not None and not self.busy:
+            self.run_import(*self.planned)
 
     @work(thread=True, exclusive=True, group="import")
-    def run_import(self, path: str) -> None:
-        from tui.core.importer import run_import
+    def run_import(self, file: Path, stamp: tuple | None) -> None:
+        """Import the file of the dry run, and only while it is as the dry run read it."""
+        from tui.core.importer import file_stamp, run_import
 
         self.app.call_from_thread(self._start, "Importing…")
+        if stamp is None or file_stamp(file) != stamp:
+            self.app.call_from_thread(self._failed, "Nothing was imported: the file changed since the dry run; "
+                                      "press enter to see it again.")
+            return
         try:
-            _, change = run_import(self.app.ws, Path(path).expanduser(), today=self.app.today(), progress=self._progress)
+            _, change = run_import(self.app.ws, file, today=self.app.today(), progress=self._progress)
         except NothingToChange:
             self.app.call_from_thread(self._failed, "Nothing to import: the workspace already holds what the file says.")
             return
