@@ -31,3 +31,41 @@ def test_minus_n_days_is_a_date_n_days_ago(crm):
     proc = crm("report", "changes", "--since", "-3", "--json")
     assert proc.returncode == 0, proc.stderr
     assert "2026-11-20" in proc.stdout and "2026-11-19" not in proc.stdout
+
+
+# ------------------------------------------------------------------ a pool return day that has passed
+
+
+def test_a_pool_return_day_that_has_passed_is_overdue_in_crm_due_and_in_the_ui(tmp_path):
+    """A customer whose return day passed 197 days ago was filed under TODAY with the `*` marker."""
+    import asyncio
+
+    from conftest_ui import screen_text, settle
+    from gitfarm import Farm, environ, ok
+
+    from tui.core.workspace import Workspace
+
+    records = {"late-0001": '# yaml-language-server: $schema=../schema.yaml\nname: Late One\ncountry: "DE"\n'
+                            "owner: alice@example.com\nclaimed_on: 2026-01-05\n"
+                            "log:\n  - on: 2026-01-05\n    by: alice@example.com\n    via: email\n    note: Hi.\n"}
+    with environ({"CRM_TODAY": "2026-01-05", "GIT_AUTHOR_DATE": "2026-01-05T12:00:00+00:00",
+                  "GIT_COMMITTER_DATE": "2026-01-05T12:00:00+00:00"}):
+        clone = Farm(tmp_path, records, people=("alice",))["alice"]
+    day = "2026-11-23"
+    with environ({"CRM_TODAY": day, "GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00"}):
+        rows = [r for r in json.loads(ok(clone, "due", "--json")) if r["kind"] == "pool"]
+        text = ok(clone, "due", "--mine", "--days", "3").splitlines()
+    assert [(r["state"], r["days"] < 0) for r in rows] == [("overdue", True)]
+    late = next(i for i, line in enumerate(text) if "Late One" in line)
+    assert text.index("OVERDUE") < late and "TODAY" not in text[:late]
+
+    async def go():
+        from tui.ui.app import CrmApp
+
+        app = CrmApp(Workspace(clone), lambda: __import__("datetime").date(2026, 11, 23), watch_interval=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            line = next(line for line in screen_text(app).splitlines() if "Late One" in line)
+            assert line.startswith("!p"), line
+
+    asyncio.run(go())
