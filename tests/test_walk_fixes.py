@@ -69,3 +69,59 @@ def test_a_pool_return_day_that_has_passed_is_overdue_in_crm_due_and_in_the_ui(t
             assert line.startswith("!p"), line
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ reverse sorts keep blanks last
+
+
+def _stage(workspace, rid: str, stage: str | None) -> None:
+    path = workspace / "records" / f"{rid}.yaml"
+    lines = [line for line in path.read_text().splitlines(keepends=True) if not line.startswith("stage:")]
+    path.write_text("".join(lines) + (f"stage: {stage}\n" if stage is not None else ""))
+
+
+STAGES = ("lead", "contacted", "inquiry", "quoted", "sample", "negotiating", "won", "repeat", "dormant", "lost")
+
+
+@pytest.fixture
+def gappy(workspace):
+    """Six customers: two without a stage, one with a stage schema.yaml does not declare."""
+    ids = sorted(p.stem for p in (workspace / "records").glob("*.yaml"))
+    for rid, stage in zip(ids, ["won", None, "lead", "parked", None, "quoted"]):
+        _stage(workspace, rid, stage)
+    git(workspace, "commit", "-qam", "stages")
+    return workspace
+
+
+def test_crm_list_reverse_runs_the_values_backwards_and_keeps_unknown_values_and_blanks_last(gappy):
+    crm = CLI(gappy)
+    rows = json.loads(crm("list", "--sort", "stage", "--reverse", "--json").stdout)
+    assert [r["stage"] or "" for r in rows] == ["won", "quoted", "lead", "parked", "", ""]
+    forward = json.loads(crm("list", "--sort", "stage", "--json").stdout)
+    assert [r["stage"] or "" for r in forward] == ["lead", "quoted", "won", "parked", "", ""]
+    owners = [r["owner"] or "" for r in json.loads(crm("list", "--sort", "owner", "--reverse", "--json").stdout)]
+    assert owners[:-1] == sorted(filter(None, owners), reverse=True) and owners[-1] == ""  # one is in the pool
+
+
+def test_the_uis_reverse_keeps_unknown_values_and_blanks_last_and_finds_rows(gappy):
+    import asyncio
+
+    from conftest_ui import settle
+
+    from tui.core.workspace import Workspace
+    from tui.ui.app import CrmApp
+
+    async def go():
+        app = CrmApp(Workspace(gappy), lambda: __import__("datetime").date.fromisoformat(TODAY), watch_interval=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            app.screen.sort_by("stage")
+            await pilot.pause()
+            await pilot.press("O")  # shift+o
+            await settle(app, pilot)
+            listing = app.listing
+            shown = [listing.row(i) for i in range(len(listing))]
+            assert [s.stage for s in shown] == ["won", "quoted", "lead", "parked", "", ""]
+            assert [listing.position(s.id) for s in shown] == list(range(len(shown)))
+
+    asyncio.run(go())
