@@ -125,3 +125,75 @@ def test_the_uis_reverse_keeps_unknown_values_and_blanks_last_and_finds_rows(gap
             assert [listing.position(s.id) for s in shown] == list(range(len(shown)))
 
     asyncio.run(go())
+
+
+# ------------------------------------------------------------------ a merged-away customer is not restored
+
+
+def _merged(workspace) -> tuple[str, str]:
+    keep, other = sorted(p.stem for p in (workspace / "records").glob("*.yaml"))[:2]
+    stamp = f"{TODAY}T12:00:00+00:00"
+    proc = CLI(workspace)("merge", keep, other, env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+    assert proc.returncode == 0, proc.stderr
+    return keep, other
+
+
+def test_restore_refuses_a_customer_merged_into_another_and_undo_of_keep_puts_both_back(workspace):
+    crm = CLI(workspace)
+    keep, other = _merged(workspace)
+    head = git(workspace, "rev-parse", "HEAD")
+    proc = crm("restore", other)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"crm: {other} was merged into {keep}; `crm undo {keep}` puts both back"
+    assert git(workspace, "rev-parse", "HEAD") == head and not (workspace / "records" / f"{other}.yaml").exists()
+    listed = crm("deleted").stdout.splitlines()
+    assert len(listed) == 1 and listed[0].endswith(f"  merged into {keep}") and other in listed[0]
+    assert json.loads(crm("deleted", "--json").stdout)[0]["merged_into"] == keep
+    assert crm("undo", keep).returncode == 0
+    assert (workspace / "records" / f"{other}.yaml").exists() and crm("deleted").stdout == "No customer was deleted.\n"
+
+
+def test_a_deleted_customer_whose_keep_no_longer_lists_it_may_be_restored(workspace):
+    crm = CLI(workspace)
+    keep, other = _merged(workspace)
+    path = workspace / "records" / f"{keep}.yaml"
+    text = path.read_text()
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("merged_from:"))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith((" ", "-"))), len(lines))
+    path.write_text("".join(lines[:start] + lines[end:]))
+    git(workspace, "commit", "-qam", "drop merged_from by hand")
+    assert "merged into" not in crm("deleted").stdout
+    proc = crm("restore", other)
+    assert proc.returncode == 0, proc.stderr
+    assert (workspace / "records" / f"{other}.yaml").exists()
+
+
+def test_the_uis_deleted_view_refuses_a_merged_customer_with_the_same_message(workspace):
+    import asyncio
+
+    from conftest_ui import screen_text, settle
+
+    from tui.core.workspace import Workspace
+    from tui.ui.app import CrmApp
+    from tui.ui.deleted import DeletedScreen
+
+    keep, other = _merged(workspace)
+    head = git(workspace, "rev-parse", "HEAD")
+
+    async def go():
+        app = CrmApp(Workspace(workspace), lambda: __import__("datetime").date.fromisoformat(TODAY), watch_interval=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("X")
+            await settle(app, pilot)
+            assert isinstance(app.screen, DeletedScreen)
+            text = screen_text(app)
+            assert f"merged into {keep}:" in text and "1 deleted customer" in text
+            await pilot.press("r")
+            await settle(app, pilot)
+            messages = [n.message for n in app._notifications]
+            assert messages[-1:] == [f"{other} was merged into {keep}; `crm undo {keep}` puts both back"]
+
+    asyncio.run(go())
+    assert git(workspace, "rev-parse", "HEAD") == head and not (workspace / "records" / f"{other}.yaml").exists()
