@@ -197,3 +197,22 @@ def test_the_uis_deleted_view_refuses_a_merged_customer_with_the_same_message(wo
 
     asyncio.run(go())
     assert git(workspace, "rev-parse", "HEAD") == head and not (workspace / "records" / f"{other}.yaml").exists()
+
+
+# ------------------------------------------------------------------ CODEOWNERS messages say what is so
+
+
+def test_codeowners_without_a_file_or_a_team_says_so(crm, workspace):
+    assert "x-crm" in (workspace / "schema.yaml").read_text() and "team:" not in (workspace / "schema.yaml").read_text()
+    assert crm("validate").returncode == 0
+    check = crm("codeowners", "--check")
+    assert check.returncode == 1 and check.stderr == "no CODEOWNERS yet; run `crm codeowners`\n"
+    wrote = crm("codeowners")
+    assert wrote.returncode == 0, wrote.stderr
+    text = (workspace / "CODEOWNERS").read_text()
+    assert "/schema.yaml" not in text and "/records/" in text
+    count = text.count("\n/records/")
+    assert wrote.stdout == f"CODEOWNERS: {count} records to their owners; x-crm.team names no managers, so only owners are listed\n"
+    assert git(workspace, "log", "-1", "--format=%s").strip() == wrote.stdout.strip()
+    again = crm("codeowners", "--check")
+    assert again.returncode == 0 and again.stdout == "CODEOWNERS is up to date\n"
