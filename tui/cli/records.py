@@ -156,7 +156,7 @@ def register(sub) -> None:
     p.add_argument("--via", required=True, metavar="KIND", help="email, call, meeting, quote, sample, order, after-sales, ...")
     p.add_argument("--note", required=True, metavar="TEXT")
     p.add_argument("--next", metavar="TEXT", help="the next action")
-    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days)")
+    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days from today)")
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
     p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)
