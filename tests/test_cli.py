@@ -186,7 +186,7 @@ def test_the_sample_workspace_itself_is_valid():
 
 def test_dates_on_the_command_line_are_checked_and_may_be_relative(crm):
     bad = crm("log", RID, "--via", "call", "--note", "x", "--due", "2026-02-30")
-    assert bad.returncode == 2 and "is not a date" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "must be a date" in bad.stderr and "Traceback" not in bad.stderr
     assert crm("list", "--as-of", "yesterday").returncode == 2
     assert crm("log", RID, "--via", "call", "--note", "x", "--due", "+7").returncode == 0
     assert json.loads(crm("show", RID, "--json").stdout)["derived"]["next_followup"] == "2026-11-30"

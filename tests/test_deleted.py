@@ -19,7 +19,7 @@ def test_deleted_lists_who_deleted_and_when_and_restore_takes_a_prefix(crm, work
     deleted_commit = git(workspace, "rev-parse", "HEAD").strip()
     rows = json.loads(crm("deleted", "--json").stdout)
     assert rows == [{"id": RID, "name": "Müller Lichttechnik GmbH", "deleted": "2026-11-20T09:30:00+00:00",
-                     "author": "Test User", "email": "test@example.com", "commit": deleted_commit}]
+                     "author": "Test User", "email": "test@example.com", "commit": deleted_commit, "merged_into": None}]
     text = crm("deleted").stdout
     assert text.startswith("2026-11-20 09:30  " + deleted_commit[:7]) and RID in text and "test@example.com" in text
 

@@ -284,8 +284,8 @@ def test_customers_about_to_return_show_in_the_due_queue(sweepers):
         rows = [r for r in json.loads(ok(a, "due", "--json")) if r["kind"] == "pool"]
         text = ok(a, "due")
     assert [(r["id"], r["state"], r["days"], r["about"]) for r in rows] == [  # then those past their day
-        ("old-0005", "today", -228, "returns to the pool at the next sweep"),
-        ("other-0004", "today", -223, "returns to the pool at the next sweep"),
+        ("old-0005", "overdue", -228, "returns to the pool at the next sweep"),
+        ("other-0004", "overdue", -223, "returns to the pool at the next sweep"),
         ("idle-0001", "soon", 3, "returns to pool in 3 days")]
     assert "pool" in text and "returns to pool in 3 days" in text
     with on("2026-11-10"):  # 12 days ahead: not yet

@@ -44,9 +44,9 @@ RECORDS = {
 EXPECTED = [  # (state, kind, id, day, about), in the queue's order
     ("overdue", "payment", "pay-0004", "2025-12-01", "payment of PO-A overdue since 2025-12-01"),
     ("overdue", "never-touched", "new-0006", "2026-01-05", "never touched since created 2026-01-05"),
+    ("overdue", "pool", "new-0006", "2026-04-05", "returns to the pool at the next sweep"),
     ("overdue", "payment", "pay-0004", "2026-11-20", "payment of PO-B overdue since 2026-11-20"),
     ("overdue", "follow-up", "follow-0001", "2026-11-21", "Call back"),
-    ("today", "pool", "new-0006", "2026-04-05", "returns to the pool at the next sweep"),
     ("today", "never-touched", "claimed-0007", "2026-11-23", "never touched since claimed 2026-11-23"),
     ("soon", "pool", "back-0005", "2026-11-25", "returns to pool in 2 days"),
     ("soon", "birthday", "birth-0002", "2026-11-25", "Kari's birthday in 2 days"),
@@ -229,5 +229,5 @@ def test_reminders_hold_for_any_dates_and_their_state_matches_their_day(today, t
             assert r.day > now
         elif r.state == "overdue" and not (r.kind == "payment" and status == "overdue"):
             assert r.day < now
-        elif r.state == "today" and r.kind != "pool":
+        elif r.state == "today":
             assert r.day == now

@@ -39,16 +39,17 @@ def env_today() -> dt.date:
 
 
 def read_date(text: str) -> dt.date:
-    """YYYY-MM-DD, or +N for N days from today (as the UI's forms accept); ValueError says what is wrong."""
-    if re.fullmatch(r"\+\d{1,4}", text.strip()):
+    """YYYY-MM-DD, or +N/-N for N days from today (the UI's forms accept +N); ValueError says what is
+    allowed without Python's own wording (argparse puts the option's name in front)."""
+    if re.fullmatch(r"[+-]\d{1,4}", text.strip()):
         try:
-            return env_today() + dt.timedelta(days=int(text.strip()[1:]))
+            return env_today() + dt.timedelta(days=int(text.strip()))
         except (OverflowError, UsageError):
-            raise ValueError(f"{text!r} is past the last day the calendar has; use YYYY-MM-DD") from None
+            raise ValueError(f"{text!r} is past the calendar's first or last day; use YYYY-MM-DD") from None
     try:
         return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not a date ({exc}); use YYYY-MM-DD or +N days") from None
+    except ValueError:
+        raise ValueError(f"must be a date (YYYY-MM-DD) or +N/-N days, not {text!r}") from None
 
 
 def date_arg(text: str) -> dt.date:
@@ -155,7 +156,7 @@ def register(sub) -> None:
     p.add_argument("--via", required=True, metavar="KIND", help="email, call, meeting, quote, sample, order, after-sales, ...")
     p.add_argument("--note", required=True, metavar="TEXT")
     p.add_argument("--next", metavar="TEXT", help="the next action")
-    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days)")
+    p.add_argument("--due", metavar="DATE", type=date_arg, help="when the next action is due (YYYY-MM-DD, or +N days from today)")
     p.add_argument("--on", metavar="DATE", type=date_arg, help="date of the touch (default: today)")
     p.add_argument("--force", action="store_true", help="accept a --due date in the past")
     p.set_defaults(func=cmd_log)

@@ -76,13 +76,16 @@ def cmd_check_permissions(args, ctx) -> int:
 
 
 def cmd_codeowners(args, ctx) -> int:
-    from tui.core.codeowners import is_current, write_codeowners
+    from tui.core.codeowners import exists, is_current, write_codeowners
 
     if args.check:
         if is_current(ctx.ws):
             print("CODEOWNERS is up to date")
             return 0
-        print("CODEOWNERS is out of date; run `crm codeowners`", file=sys.stderr)
+        if not exists(ctx.ws):
+            print("no CODEOWNERS yet; run `crm codeowners`", file=sys.stderr)
+        else:
+            print("CODEOWNERS is out of date; run `crm codeowners`", file=sys.stderr)
         return 1
     change = write_codeowners(ctx.ws)
     print(change if change else "CODEOWNERS is up to date; nothing changed")

@@ -6,12 +6,14 @@ and pickle cheaply). It depends on the record and the rules, never on today's da
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from tui.core.cadence import add_days, birthday_within, facts, followup_state
 from tui.core.identity import NAME_KEY, identity_keys, name_key
 from tui.core.order import Orders, rank
+from tui.core.order import stays_last as order_stays_last
 from tui.core.schema import Rules
 
 
@@ -157,6 +159,15 @@ def sort_key(field: str, orders: Orders | None = None):
     return lambda s: (s[index] == "", s[index])
 
 
+def stays_last(field: str, orders: Orders | None = None) -> Callable[[Summary], bool]:
+    """Which rows a reversed sort leaves at the end, in their ascending order (see order.stays_last)."""
+    if field in ("order_total", "name"):
+        return lambda s: False
+    index = Summary._fields.index(field)
+    last = order_stays_last((orders or {}).get(field))
+    return lambda s: last(s[index])
+
+
 def owner_matches(owner: str, wanted: str) -> bool:
     """`wanted` is the full email, or the short name the table shows (the part before @)."""
     owner, wanted = owner.casefold(), wanted.casefold()
@@ -216,7 +227,11 @@ class Filter(NamedTuple):
 def select(summaries: Iterable[Summary], flt: Filter, today: dt.date, sort: str = "name", reverse: bool = False,
            orders: Orders | None = None) -> list[Summary]:
     shown = [s for s in summaries if flt.matches(s, today)]
-    shown.sort(key=sort_key(sort, orders), reverse=reverse)
+    key = sort_key(sort, orders)
+    shown.sort(key=key)
+    if reverse:  # the values backwards; blanks (and undeclared values) stay last
+        n = bisect.bisect_left(shown, True, key=stays_last(sort, orders))
+        shown[:n] = sorted(shown[:n], key=key, reverse=True)
     return shown
 
 

@@ -43,6 +43,10 @@ def is_current(ws: Workspace) -> bool:
     return _current(ws) == codeowners_text(ws)
 
 
+def exists(ws: Workspace) -> bool:
+    return (ws.root / NAME).is_file()
+
+
 def stale_problems(ws: Workspace) -> list[Problem]:
     """A problem at the first line that differs, when a CODEOWNERS file exists and is out of date."""
     have = _current(ws)
@@ -68,6 +72,10 @@ def write_codeowners(ws: Workspace) -> str | None:
         tmp.write_bytes(raw)
         os.replace(tmp, path)
         count = text.count("\n/records/")
-        message = f"CODEOWNERS: {count} record{'s' if count != 1 else ''} to their owners, schema.yaml to the managers"
+        records = f"{count} record{'s' if count != 1 else ''} to their owners"
+        if "\n/schema.yaml " in text:
+            message = f"CODEOWNERS: {records}, schema.yaml to the managers"
+        else:
+            message = f"CODEOWNERS: {records}; x-crm.team names no managers, so only owners are listed"
         tx.commit_present(NAME, raw, message)
     return message

@@ -11,6 +11,7 @@ from tui.core.changes import short
 from tui.core.conflicts import is_conflict
 from tui.core.errors import CrmError, NotFound, UsageError
 from tui.core.history import Progress, index_for, read_blobs
+from tui.core.merge_customers import KEY as MERGED_FROM, SUBJECT as MERGE_SUBJECT
 from tui.core.transaction import Change, Transaction
 from tui.core.workspace import ID_PATTERN, Workspace
 from tui.core.yamlparse import YamlProblem, parse
@@ -29,6 +30,7 @@ class Deleted:
     email: str
     commit: str
     blob: str  # the record's text just before it was deleted
+    merged_into: str = ""  # KEEP, when `crm merge KEEP this` removed it and KEEP still says merged_from it
 
     @property
     def short(self) -> str:
@@ -46,9 +48,24 @@ def deleted_records(ws: Workspace, progress: Progress | None = None) -> list[Del
     texts = read_blobs(ws, [old for _, _, old in gone])
     out = []
     for rid, sha, old in gone:
-        author, email, when, _ = index.commits.get(sha, ("?", "?", "1970-01-01T00:00:00+00:00", ""))
-        out.append(Deleted(rid, name_in(texts.get(old, ""), rid), dt.datetime.fromisoformat(when), author, email, sha, old))
+        author, email, when, subject = index.commits.get(sha, ("?", "?", "1970-01-01T00:00:00+00:00", ""))
+        out.append(Deleted(rid, name_in(texts.get(old, ""), rid), dt.datetime.fromisoformat(when), author, email, sha, old,
+                           _merged_into(ws, rid, subject)))
     return sorted(out, key=lambda d: (d.when, d.id), reverse=True)
+
+
+def _merged_into(ws: Workspace, rid: str, subject: str) -> str:
+    """KEEP, when the commit that removed `rid` was `crm merge KEEP rid` and KEEP still lists it in
+    merged_from (a KEEP that cannot be read is taken to list it: restoring would risk a duplicate)."""
+    m = MERGE_SUBJECT.match(subject)
+    if not m or m[2] != rid or not ws.exists(m[1]):
+        return ""
+    try:
+        data, _ = parse(ws.require(m[1]).read_text(encoding="utf-8"))
+    except (CrmError, OSError, UnicodeDecodeError, YamlProblem):
+        return m[1]
+    kept = data.get(MERGED_FROM) if isinstance(data, dict) else None
+    return m[1] if isinstance(kept, list) and rid in kept else ""
 
 
 def name_in(text: str, fallback: str) -> str:
@@ -81,7 +98,10 @@ def find_deleted(ws: Workspace, query: str, rows: list[Deleted] | None = None) -
 
 
 def restore(ws: Workspace, gone: Deleted) -> Change:
-    """Put the record back exactly as it was before its deletion, in one commit."""
+    """Put the record back exactly as it was before its deletion, in one commit; refused for a record
+    merged into another, which already holds its contacts, orders and touches (it would be there twice)."""
+    if gone.merged_into:
+        raise CrmError(f"{gone.id} was merged into {gone.merged_into}; `crm undo {gone.merged_into}` puts both back")
     text = read_blobs(ws, [gone.blob]).get(gone.blob)
     if text is None:
         raise CrmError(f"git no longer has the text of records/{gone.id}.yaml from {gone.short}; nothing was written")

@@ -38,3 +38,12 @@ def rank(values: tuple[str, ...]) -> Callable[[str], tuple]:
         return found if found is not None else (1, last, value.casefold())
 
     return key
+
+
+def stays_last(values: tuple[str, ...] | None) -> Callable[[str], bool]:
+    """Whether a value stays at the end when a sort is reversed: a blank, or, for a field with declared
+    values, one schema.yaml does not declare. Reversing turns the funnel around, not the gaps to the top."""
+    if not values:
+        return lambda value: value == ""
+    known = frozenset(values) - {""}
+    return lambda value: value not in known

@@ -111,8 +111,8 @@ def for_customer(s: Summary, w: Window) -> list[Reminder]:
     back = return_day(s, w.pool, w.created.get(s.id, "")) if s.owner else ""
     if back:
         n = (dt.date.fromisoformat(back) - today).days
-        if n <= 0:
-            out.append(Reminder("today", "pool", back, "returns to the pool at the next sweep", s))
+        if n <= 0:  # a return day that has passed is overdue, like every other kind's
+            out.append(Reminder("overdue" if n < 0 else "today", "pool", back, "returns to the pool at the next sweep", s))
         elif n <= w.pool.warn_days:
             out.append(Reminder("soon", "pool", back, f"returns to pool in {n} day{'s' if n != 1 else ''}", s))
     out.sort(key=_key)

@@ -36,6 +36,8 @@ class DeletedLoaded(Message):
 def deleted_text(d: Deleted) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{d.when:%Y-%m-%d %H:%M}", style="bold")
+    if d.merged_into:  # first: the one thing to know about this row, kept within 80 columns
+        text.append(f"  merged into {d.merged_into}:", style="bold")
     text.append(f"  {printable(d.name, one_line=True)}  ")
     text.append(d.id, style="underline")
     text.append(f"  by {printable(d.email or d.author, one_line=True)}", style="italic")

@@ -1,7 +1,7 @@
 """What the customer table shows: the search query, the filter it means, and the shown rows in order.
 
 Pure Python (no widgets), so it can be tested and benchmarked alone. The rows are kept sorted
-ascending on raw values; a reversed sort is read backwards by the table, so an update can still be
+ascending on raw values; a reversed sort is read backwards by the table (blanks kept last), so an update can be
 placed by bisection. A keystroke that only narrows the search filters the rows already shown.
 """
 
@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Callable, Iterable, NamedTuple
 
-from tui.core.catalog import Filter, Summary
+from tui.core.catalog import Filter, Summary, stays_last
 from tui.core.filtercheck import DUE_STATES, owners, unknown_values
 from tui.core.order import Orders, rank
 from tui.core.schema import Rules
@@ -172,8 +172,16 @@ class Listing:
         return len(self.shown)
 
     def row(self, index: int) -> Summary:
-        """The row at a position as the user sees it (reversed sorts read from the end)."""
-        return self.shown[-1 - index] if self.reverse else self.shown[index]
+        """The row at a position as the user sees it (reversed sorts read from the end of the values,
+        blanks and undeclared values last as in `crm list --reverse`)."""
+        return self.shown[self._flip(index)]
+
+    def _flip(self, i: int) -> int:
+        """A position in `shown` to one on screen and back (the mapping is its own inverse)."""
+        if not self.reverse:
+            return i
+        n = bisect.bisect_left(self.shown, True, key=stays_last(self.sort, self.orders))
+        return n - 1 - i if i < n else i
 
     def get(self, rid: str) -> Summary | None:
         return self._by_id.get(rid)
@@ -186,7 +194,7 @@ class Listing:
         key = self._key(summary)
         i = bisect.bisect_left(self.shown, key, key=self._key)
         if i < len(self.shown) and self.shown[i].id == rid:
-            return len(self.shown) - 1 - i if self.reverse else i
+            return self._flip(i)
         return None
 
     def summaries(self) -> list[Summary]:
