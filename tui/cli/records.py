@@ -9,11 +9,11 @@ import math
 import re
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 from tui.core.cadence import cooperation_text, facts, followup_state, years_of_cooperation
 from tui.core.catalog import SORT_FIELDS, Filter, Summary, select
+from tui.core.charts import fit
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite, UsageError
 from tui.core.filtercheck import owners, unknown_values
 from tui.core.order import declared_orders
@@ -343,26 +343,13 @@ def cmd_list(args, ctx) -> int:
     return 0
 
 
-def _cells(ch: str) -> int:
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
 def _cut(text: str, width: int) -> str:
     """`text` on one line, control characters escaped, cut and padded to exactly `width` terminal cells
     (CJK characters take two)."""
     text = printable(text, one_line=True)
     if text.isascii():
         return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
-    total = sum(map(_cells, text))
-    if total <= width:
-        return text + " " * (width - total)
-    used, out = 0, []
-    for ch in text:
-        if used + _cells(ch) > width - 1:
-            break
-        out.append(ch)
-        used += _cells(ch)
-    return "".join(out) + "…" + " " * (width - 1 - used)
+    return fit(text, width)
 
 
 def print_table(rows: list[Summary], today: dt.date, base: str) -> None:

@@ -56,7 +56,8 @@ def _cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def _fit(text: str, width: int) -> str:
+def fit(text: str, width: int) -> str:
+    """`text` cut (with …) and padded to exactly `width` terminal cells; CJK characters take two."""
     if _cells(text) <= width:
         return text + " " * (width - _cells(text))
     out, used = [], 0
@@ -90,7 +91,7 @@ def render_table(table: Table, width: int = 80, ascii: bool = False, max_rows: i
     draw = room >= 6 and (trend or barcol is not None)
 
     def line(cells: list[str], extra: str = "") -> str:
-        parts = [_fit(cells[0], widths[0])] + [c.rjust(widths[i]) if numeric[i] else _fit(c, widths[i])
+        parts = [fit(cells[0], widths[0])] + [c.rjust(widths[i]) if numeric[i] else fit(c, widths[i])
                                                for i, c in enumerate(cells[1:shown], 1)]
         text = "  ".join(parts)
         return (text + "  " + extra).rstrip() if extra else text.rstrip()
