@@ -28,7 +28,6 @@ from tui.core.changes import Change, Changes, short
 from tui.core.duplicates import summaries_matcher
 from tui.core.errors import CrmError, InvalidRecord, StaleWrite
 from tui.core.gitrepo import Git
-from tui.core.history import INDEX_NAME
 from tui.core.order import declared_orders
 from tui.core.pool import PoolRules, claim, created_days, owned_by, pool_rules, release
 from tui.core.reminders import Window, wanted_created
@@ -161,11 +160,12 @@ class CrmApp(Syncing, App[int]):
 
     @work(thread=True, exclusive=True, group="created")
     def read_created(self) -> None:
-        """When the records nothing else dates were created (from the history index), for their reminders.
-        Only from an index that exists (bringing it up to date is cheap): building one reads the whole
-        history, which waits for `h`, `crm due` or `crm pool` (HistoryLoaded asks again)."""
+        """When the records nothing else dates were created (from the history index), for their reminders:
+        a customer never touched is due from the day it was created, so a new lead is not forgotten. The first
+        build of the index in a clone reads the whole history (seconds at 20,000 commits): in this worker,
+        its progress on the status line; the reminders that need it appear when it is done."""
         wanted = wanted_created(self.listing.summaries(), self.pool)
-        if not wanted or not (self.ws.state_dir / INDEX_NAME).exists():
+        if not wanted:
             return
         with self.history_lock:
             created = created_days(self.ws, wanted, history_progress(self.post_message, get_current_worker()))
