@@ -4,6 +4,7 @@ legend at 80 and 100 columns, and the command palette's order."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from conftest import CLI, TODAY
 from conftest_ui import fixed_workspace, git, last_commit, rid_of, screen_text, today
@@ -111,6 +112,9 @@ def _status_and_help(tmp_path, width):
         app = CrmApp(fixed_workspace(tmp_path), today, watch_interval=None)
         async with app.run_test(size=(width, 60)) as pilot:  # tall enough for all of `?`
             await settle(app, pilot)
+            deadline = time.monotonic() + 15  # the sync state is drawn by a worker, late on a loaded machine
+            while "no upstream" not in screen_text(app) and time.monotonic() < deadline:
+                await pilot.pause(0.05)
             status = screen_text(app).splitlines()[-2]
             await pilot.press("question_mark")
             await settle(app, pilot)
