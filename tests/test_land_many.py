@@ -197,3 +197,31 @@ def test_kill_9_at_any_moment_leaves_all_or_nothing(tmp_path):
         assert not (ws / ".git/crm/journal.json").exists()
     assert outcomes["before"] + outcomes["after"] == 8
     assert interrupted >= 2, f"only {interrupted} of 8 kills came in the middle of the batch"
+
+
+@pytest.mark.parametrize("spelling", ["true", "yes", "on", "1"])
+def test_crlf_files_are_stored_as_git_stores_them_whatever_autocrlf_is_spelt(tmp_path, spelling):
+    """With core.autocrlf on (any of git's spellings of true), git stores CRLF texts with LF: so must a batch."""
+    ws = _ws(tmp_path)
+    git(ws, "config", "core.autocrlf", spelling)
+    crlf = BASE.format(name="Customer 0").replace("\n", "\r\n") + "city: Bonn\r\n"
+    with Transaction(Workspace.find(ws), "test") as tx:
+        tx.land_many([(tx.read("c000"), crlf), (tx.blank("n001"), BASE.format(name="New").replace("\n", "\r\n"))],
+                     "two files")
+    for path in ("records/c000.yaml", "records/n001.yaml"):
+        blob = subprocess.run(["git", "cat-file", "blob", f"HEAD:{path}"], cwd=ws, capture_output=True).stdout
+        assert b"\r\n" not in blob and blob.endswith(b"\n"), (path, blob)
+    assert (ws / "records/c000.yaml").read_bytes() == crlf.encode()  # the file itself is as written
+
+
+def test_an_attribute_on_any_file_of_the_batch_is_heeded(tmp_path):
+    """A text attribute on the second file only (not the first) still makes git, not crm, name its blob."""
+    ws = _ws(tmp_path)
+    (ws / ".gitattributes").write_text("records/n001.yaml text eol=lf\n")
+    git(ws, "add", ".gitattributes")
+    git(ws, "commit", "-qm", "attributes")
+    with Transaction(Workspace.find(ws), "test") as tx:
+        tx.land_many([(tx.read("c000"), BASE.format(name="Customer 0") + "city: Bonn\n"),
+                      (tx.blank("n001"), BASE.format(name="New").replace("\n", "\r\n"))], "two files")
+    blob = subprocess.run(["git", "cat-file", "blob", "HEAD:records/n001.yaml"], cwd=ws, capture_output=True).stdout
+    assert b"\r\n" not in blob

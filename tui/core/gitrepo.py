@@ -270,15 +270,16 @@ class Git:
             raise GitError("git hash-object: did not hash every file")
         return blobs
 
-    def stores_bytes_as_is(self, relpath: str) -> bool:
-        """Whether git stores a file at `relpath` byte for byte (no line-ending conversion or filter applies,
-        and objects are named by SHA-1), so its blob id can be computed here instead of by git."""
+    def stores_bytes_as_is(self, relpaths: list[str]) -> bool:
+        """Whether git stores files at `relpaths` byte for byte (no line-ending conversion or filter applies to
+        any of them, and objects are named by SHA-1), so their blob ids can be computed here instead of by git."""
         if self.run("rev-parse", "--show-object-format", check=False).stdout.strip() not in ("", "sha1"):
             return False
-        if self.run("config", "--get", "core.autocrlf", check=False).stdout.strip().lower() in ("true", "input"):
+        autocrlf = self.run("config", "--get", "core.autocrlf", check=False).stdout.strip().lower()
+        if autocrlf in ("true", "yes", "on", "1", "input"):  # git's spellings of true, and input
             return False
-        attrs = self.run("check-attr", "text", "eol", "crlf", "filter", "ident", "working-tree-encoding", "--",
-                         relpath, check=False).stdout
+        attrs = self.run("check-attr", "--stdin", "text", "eol", "crlf", "filter", "ident", "working-tree-encoding",
+                         input="".join(f"{p}\n" for p in relpaths), check=False).stdout
         return all(line.endswith(": unspecified") or line.endswith(": unset") for line in attrs.splitlines())
 
     def write_blobs(self, contents: list[bytes]) -> None:

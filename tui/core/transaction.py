@@ -42,6 +42,7 @@ from tui.core.yamlparse import YamlProblem, parse
 JOURNAL = "journal.json"
 SYNC_JOURNAL = "sync-journal.json"
 SCRATCH_INDEX = "commit.index"
+FSYNC_EACH_UP_TO = 64  # a batch of at most this many files is flushed file by file, not by os.sync()
 BATCH_FILES = "journal-files.json"  # the files of a many-record transaction in flight
 
 
@@ -315,12 +316,16 @@ class Transaction:
         total = len(work) * 2
         swapped: list[int] = []
         try:
+            # A few files (a merge, an undo) are flushed one by one; many (an import, a sweep) are written
+            # first and flushed by one os.sync(), which is far faster than thousands of fsyncs.
+            each = len(work) <= FSYNC_EACH_UP_TO
             for i, ((record, data), f) in enumerate(zip(work, files)):
-                if data is not None:  # every new text is written first and flushed to disk once, not file by file
-                    write_tmp(Path(f["tmp"]), data, record.path if record.digest else None, record.relpath, durable=False)
+                if data is not None:
+                    write_tmp(Path(f["tmp"]), data, record.path if record.digest else None, record.relpath, durable=each)
                 if progress and i % 100 == 0:
                     progress(i, total)
-            os.sync()
+            if not each:
+                os.sync()
             for i, ((record, data), f) in enumerate(zip(work, files)):
                 swap_tmp(record.path, data, record.digest or None, record.relpath, Path(f["tmp"]), Path(f["backup"]))
                 swapped.append(i)
@@ -366,7 +371,7 @@ class Transaction:
         present = [(r.relpath, d) for r, d in work if d is not None]
         if not present:
             return {}
-        if self.git.stores_bytes_as_is(present[0][0]):
+        if self.git.stores_bytes_as_is([p for p, _ in present]):
             self.git.write_blobs([d for _, d in present])
             return {path: _blob_id(data) for path, data in present}
         blobs = dict(zip([p for p, _ in present], self.git.hash_paths([p for p, _ in present])))
